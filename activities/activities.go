@@ -1,0 +1,161 @@
+// Package activities holds caseflow's side effects: mail and records. Workflows call
+// them through `var a *Activities`; the worker registers one Activities value whose
+// ports (Mailer, Records) are the real adapters, and tests give it in-memory ones.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// Activities carries the ports every activity needs. Exported methods are the
+// activities; helpers stay unexported.
+type Activities struct {
+	Mail    Mailer
+	Records Records
+	// From is the sender address of every letter.
+	From string
+}
+
+// ErrTypePermanent is the Temporal error type of a failure no retry can mend.
+const ErrTypePermanent = "PermanentFailure"
+
+// SendMailInput asks for one letter rendered from a template. Key is the
+// idempotency key (workflow ID + step) made by the workflow.
+type SendMailInput struct {
+	Key      string         `json:"key"`
+	CaseID   string         `json:"case_id"`
+	Step     string         `json:"step"`
+	Template string         `json:"template"`
+	To       []string       `json:"to"`
+	Cc       []string       `json:"cc,omitempty"`
+	Data     map[string]any `json:"data"`
+	// Attachments are references (call recording, the customer's mail).
+	Attachments []string `json:"attachments,omitempty"`
+}
+
+// SendMailResult is what the outbox recorded.
+type SendMailResult struct {
+	OutboxID  int64     `json:"outbox_id"`
+	MessageID string    `json:"message_id"`
+	Subject   string    `json:"subject"`
+	SentAt    time.Time `json:"sent_at"`
+	Duplicate bool      `json:"duplicate"`
+}
+
+// SendMail renders a template and hands the letter to the mailer, once per key.
+func (a *Activities) SendMail(ctx context.Context, in SendMailInput) (*SendMailResult, error) {
+	subject, body, err := Render(in.Template, in.Data)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
+	if len(in.To) == 0 {
+		err := fmt.Errorf("letter %s has no recipient", in.Step)
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
+	sent, err := a.Mail.Send(ctx, Mail{
+		Key: in.Key, CaseID: in.CaseID, Step: in.Step, From: a.From,
+		To: in.To, Cc: in.Cc, Subject: subject, Body: body, Attachments: in.Attachments,
+	})
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to send %s: %w", in.Step, err))
+	}
+	return &SendMailResult{OutboxID: sent.ID, MessageID: sent.MessageID, Subject: subject, SentAt: sent.SentAt, Duplicate: sent.Duplicate}, nil
+}
+
+// CreateConsultation records a GSIS consultation (idempotent by Key).
+func (a *Activities) CreateConsultation(ctx context.Context, in Consultation) (*Consultation, error) {
+	c, err := a.Records.CreateConsultation(ctx, in)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to create consultation: %w", err))
+	}
+	return &c, nil
+}
+
+// CreateServiceRequest records a GSIS service request (idempotent by Key).
+func (a *Activities) CreateServiceRequest(ctx context.Context, in ServiceRequest) (*ServiceRequest, error) {
+	r, err := a.Records.CreateServiceRequest(ctx, in)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to create service request: %w", err))
+	}
+	return &r, nil
+}
+
+// CreateTicket opens a Usedesk ticket (idempotent by Key).
+func (a *Activities) CreateTicket(ctx context.Context, in Ticket) (*Ticket, error) {
+	t, err := a.Records.CreateTicket(ctx, in)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to create ticket: %w", err))
+	}
+	return &t, nil
+}
+
+// TicketStatusInput sets a ticket's status.
+type TicketStatusInput struct {
+	TicketID int64  `json:"ticket_id"`
+	Status   string `json:"status"`
+}
+
+// SetTicketStatus sets a ticket's status; the value is absolute, so a retry is harmless.
+func (a *Activities) SetTicketStatus(ctx context.Context, in TicketStatusInput) (*Ticket, error) {
+	t, err := a.Records.UpdateTicketStatus(ctx, in.TicketID, in.Status)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to set ticket %d status: %w", in.TicketID, err))
+	}
+	return &t, nil
+}
+
+// AddTicketComment adds a comment to a ticket (idempotent by Key).
+func (a *Activities) AddTicketComment(ctx context.Context, in TicketComment) (*TicketComment, error) {
+	c, err := a.Records.AddTicketComment(ctx, in)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to comment on ticket %d: %w", in.TicketID, err))
+	}
+	return &c, nil
+}
+
+// CreateClaim registers a claim card and assigns its sequential number (idempotent by Key).
+func (a *Activities) CreateClaim(ctx context.Context, in Claim) (*Claim, error) {
+	c, err := a.Records.CreateClaim(ctx, in)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to register claim: %w", err))
+	}
+	return &c, nil
+}
+
+// ClaimStageInput moves a claim card to a stage.
+type ClaimStageInput struct {
+	Number int64  `json:"number"`
+	Stage  string `json:"stage"`
+}
+
+// SetClaimStage moves a claim card to a stage (absolute, so a retry is harmless).
+func (a *Activities) SetClaimStage(ctx context.Context, in ClaimStageInput) (*Claim, error) {
+	c, err := a.Records.UpdateClaimStage(ctx, in.Number, in.Stage)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to move claim %d to %s: %w", in.Number, in.Stage, err))
+	}
+	return &c, nil
+}
+
+// UpsertClaimTask creates or updates a task on a claim card (by Key).
+func (a *Activities) UpsertClaimTask(ctx context.Context, in ClaimTask) (*ClaimTask, error) {
+	t, err := a.Records.UpsertClaimTask(ctx, in)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to save claim task %s: %w", in.Key, err))
+	}
+	return &t, nil
+}
+
+// classify makes a permanent failure non-retryable and leaves the rest to retries.
+func classify(err error) error {
+	var perm *PermanentError
+	if errors.As(err, &perm) || errors.Is(err, ErrNotFound) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
+	return err
+}

@@ -1,0 +1,152 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by a Records adapter when the addressed record does not exist.
+var ErrNotFound = errors.New("record not found")
+
+// Mail is one outgoing letter, already rendered. Key identifies the (case, step) that
+// sends it: an adapter delivers each key at most once and answers a repeated Send
+// with the stored letter.
+type Mail struct {
+	Key     string   `json:"key"`
+	CaseID  string   `json:"case_id"`
+	Step    string   `json:"step"`
+	From    string   `json:"from,omitempty"`
+	To      []string `json:"to"`
+	Cc      []string `json:"cc,omitempty"`
+	Subject string   `json:"subject"`
+	Body    string   `json:"body"`
+	// Attachments names files the letter refers to (call recording, customer's mail);
+	// the engine carries references, not the bytes.
+	Attachments []string `json:"attachments,omitempty"`
+}
+
+// SentMail is a letter as the outbox recorded it.
+type SentMail struct {
+	Mail
+	ID        int64     `json:"id"`
+	MessageID string    `json:"message_id"`
+	SentAt    time.Time `json:"sent_at"`
+	// Duplicate is true when the key had already been sent and nothing went out now.
+	Duplicate bool `json:"duplicate"`
+}
+
+// Mailer delivers letters exactly once per Mail.Key and keeps them in the outbox.
+type Mailer interface {
+	Send(ctx context.Context, m Mail) (SentMail, error)
+}
+
+// PermanentError marks a failure that no retry can mend (an address the server
+// refuses, for example); activities turn it into a non-retryable Temporal error.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Consultation is a GSIS consultation record (обращение с типом «Консультация»).
+type Consultation struct {
+	Key         string            `json:"key"`
+	CaseID      string            `json:"case_id"`
+	Number      string            `json:"number"`
+	Description string            `json:"description"`
+	Fields      map[string]string `json:"fields,omitempty"`
+	CreatedAt   time.Time         `json:"created_at"`
+}
+
+// ServiceRequest is a GSIS service request (ЗАЯВКА).
+type ServiceRequest struct {
+	Key                string    `json:"key"`
+	CaseID             string    `json:"case_id"`
+	Number             string    `json:"number"`
+	ConsultationNumber string    `json:"consultation_number"`
+	ASC                string    `json:"asc"`
+	Priority           string    `json:"priority"`
+	Description        string    `json:"description"`
+	PLC                bool      `json:"plc"`
+	CreatedAt          time.Time `json:"created_at"`
+}
+
+// Ticket is a Usedesk ticket as caseflow keeps it.
+type Ticket struct {
+	Key         string    `json:"key"`
+	CaseID      string    `json:"case_id"`
+	ID          int64     `json:"id"`
+	Subject     string    `json:"subject"`
+	Category    string    `json:"category"`
+	Tag         string    `json:"tag"`
+	Status      string    `json:"status"`
+	Priority    string    `json:"priority"`
+	PlannedDate string    `json:"planned_date,omitempty"` // YYYY-MM-DD
+	To          []string  `json:"to,omitempty"`
+	Cc          []string  `json:"cc,omitempty"`
+	Linked      []string  `json:"linked,omitempty"` // cross-linked ticket references
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// TicketComment is a comment on a ticket; Private comments are internal.
+type TicketComment struct {
+	Key       string    `json:"key"`
+	TicketID  int64     `json:"ticket_id"`
+	Body      string    `json:"body"`
+	Private   bool      `json:"private"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Claim is a claim card (Bitrix24-style) of the reclamation case type.
+type Claim struct {
+	Key          string         `json:"key"`
+	CaseID       string         `json:"case_id"`
+	Number       int64          `json:"number"`
+	Title        string         `json:"title"`
+	Stage        string         `json:"stage"`
+	Fields       map[string]any `json:"fields,omitempty"`
+	RegisteredAt time.Time      `json:"registered_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+}
+
+// ClaimTask is a task on a claim card.
+type ClaimTask struct {
+	Key         string     `json:"key"`
+	ClaimNumber int64      `json:"claim_number"`
+	Title       string     `json:"title"`
+	Assignee    string     `json:"assignee"`
+	Due         time.Time  `json:"due"`
+	Status      string     `json:"status"`
+	Report      string     `json:"report,omitempty"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+}
+
+// Records is the system of record behind the activities: GSIS, Usedesk and the
+// claim cards. Every create is idempotent by Key: a second call with the same key
+// returns the record the first one made, with its number, and changes nothing.
+type Records interface {
+	CreateConsultation(ctx context.Context, c Consultation) (Consultation, error)
+	CreateServiceRequest(ctx context.Context, r ServiceRequest) (ServiceRequest, error)
+	CreateTicket(ctx context.Context, t Ticket) (Ticket, error)
+	// UpdateTicketStatus sets an absolute status, so a repeat is harmless.
+	UpdateTicketStatus(ctx context.Context, ticketID int64, status string) (Ticket, error)
+	AddTicketComment(ctx context.Context, c TicketComment) (TicketComment, error)
+	GetTicket(ctx context.Context, ticketID int64) (Ticket, []TicketComment, error)
+	// CreateClaim assigns the next claim number, gap-free across restarts and
+	// concurrent callers; a repeated key returns the number it got first.
+	CreateClaim(ctx context.Context, c Claim) (Claim, error)
+	UpdateClaimStage(ctx context.Context, number int64, stage string) (Claim, error)
+	UpsertClaimTask(ctx context.Context, t ClaimTask) (ClaimTask, error)
+	ListClaimTasks(ctx context.Context, number int64) ([]ClaimTask, error)
+	ListCaseRecords(ctx context.Context, caseID string) (CaseRecords, error)
+}
+
+// CaseRecords is everything the records store holds for one case.
+type CaseRecords struct {
+	Consultations   []Consultation   `json:"consultations"`
+	ServiceRequests []ServiceRequest `json:"service_requests"`
+	Tickets         []Ticket         `json:"tickets"`
+	Comments        []TicketComment  `json:"comments"`
+	Claims          []Claim          `json:"claims"`
+}
