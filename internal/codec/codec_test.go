@@ -1,0 +1,571 @@
+package codec_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/stretchr/testify/suite"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/caseflow/caseflow/internal/codec"
+)
+
+const (
+	customerName  = "Иванов Иван Иванович"
+	customerPhone = "+7 912 345-67-89"
+)
+
+// caller is a stand-in for a workflow input holding personal data.
+type caller struct {
+	CaseID string `json:"case_id"`
+	Name   string `json:"name"`
+	Phone  string `json:"phone"`
+}
+
+func testCaller() caller {
+	return caller{CaseID: "PLC-42", Name: customerName, Phone: customerPhone}
+}
+
+const keyFileName = "codec.key"
+
+func key(b byte) []byte { return bytes.Repeat([]byte{b}, codec.KeySize) }
+
+func newCodec(t *testing.T, active string, ids ...string) *codec.Codec {
+	t.Helper()
+	keys := codec.Keys{Active: active, Keys: map[string][]byte{}}
+	for i, id := range ids {
+		keys.Keys[id] = key(byte(i + 1))
+	}
+	c, err := codec.New(keys)
+	require.NoError(t, err)
+	return c
+}
+
+// requireNoPersonalData fails if the payload, metadata included, holds the name or phone.
+func requireNoPersonalData(t *testing.T, p *commonpb.Payload) {
+	t.Helper()
+	raw, err := proto.Marshal(p)
+	require.NoError(t, err)
+	for _, s := range []string{customerName, "Иванов", customerPhone, "345-67-89", "json/plain"} {
+		require.NotContains(t, string(raw), s)
+	}
+}
+
+func TestNewChecksKeys(t *testing.T) {
+	for name, tc := range map[string]struct {
+		keys codec.Keys
+		want string
+	}{
+		"no active":      {codec.Keys{Keys: map[string][]byte{"k1": key(1)}}, "no active key ID"},
+		"active unknown": {codec.Keys{Active: "k2", Keys: map[string][]byte{"k1": key(1)}}, `"k2" names no key`},
+		"short key":      {codec.Keys{Active: "k1", Keys: map[string][]byte{"k1": key(1)[:16]}}, `key ID "k1" is 16 bytes, want 32`},
+		"short old key":  {codec.Keys{Active: "k2", Keys: map[string][]byte{"k1": {1}, "k2": key(2)}}, `key ID "k1" is 1 bytes`},
+		"empty ID":       {codec.Keys{Active: "k1", Keys: map[string][]byte{"k1": key(1), "": key(2)}}, "empty ID"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := codec.New(tc.keys)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+	c, err := codec.New(codec.Keys{Active: "k1", Keys: map[string][]byte{"k1": key(1)}})
+	require.NoError(t, err)
+	require.Equal(t, "k1", c.ActiveKeyID())
+}
+
+func TestDataConverterRoundTrip(t *testing.T) {
+	dc := codec.DataConverter(newCodec(t, "k1", "k1"))
+
+	p, err := dc.ToPayload(testCaller())
+	require.NoError(t, err)
+	require.Equal(t, codec.EncodingEncrypted, string(p.Metadata[converter.MetadataEncoding]))
+	require.Equal(t, "k1", string(p.Metadata[codec.MetadataKeyID]))
+	require.Len(t, p.Metadata, 2)
+	requireNoPersonalData(t, p)
+
+	var got caller
+	require.NoError(t, dc.FromPayload(p, &got))
+	require.Equal(t, testCaller(), got)
+
+	// Several values, as workflow arguments travel.
+	ps, err := dc.ToPayloads(testCaller(), customerPhone, 7)
+	require.NoError(t, err)
+	for _, p := range ps.Payloads {
+		requireNoPersonalData(t, p)
+	}
+	var (
+		gotCaller caller
+		gotPhone  string
+		gotInt    int
+	)
+	require.NoError(t, dc.FromPayloads(ps, &gotCaller, &gotPhone, &gotInt))
+	require.Equal(t, testCaller(), gotCaller)
+	require.Equal(t, customerPhone, gotPhone)
+	require.Equal(t, 7, gotInt)
+}
+
+func TestEncodeUsesFreshNonceAndKeepsInput(t *testing.T) {
+	c := newCodec(t, "k1", "k1")
+	clear, err := converter.GetDefaultDataConverter().ToPayload(testCaller())
+	require.NoError(t, err)
+	before := proto.Clone(clear)
+
+	a, err := c.Encode([]*commonpb.Payload{clear})
+	require.NoError(t, err)
+	b, err := c.Encode([]*commonpb.Payload{clear})
+	require.NoError(t, err)
+	require.True(t, proto.Equal(before, clear), "Encode must not mutate its input")
+	require.NotEqual(t, a[0].Data, b[0].Data, "same value, same ciphertext: nonce reused")
+	// 12-byte nonce + plaintext + 16-byte tag.
+	plain, err := proto.Marshal(clear)
+	require.NoError(t, err)
+	require.Len(t, a[0].Data, 12+len(plain)+16)
+
+	dec, err := c.Decode(a)
+	require.NoError(t, err)
+	require.True(t, proto.Equal(clear, dec[0]))
+	require.Len(t, a[0].Metadata, 2, "Decode must not mutate its input")
+}
+
+func TestRotation(t *testing.T) {
+	old := newCodec(t, "k1", "k1")
+	dcOld := codec.DataConverter(old)
+	p1, err := dcOld.ToPayload(testCaller())
+	require.NoError(t, err)
+
+	// The same ring, k2 now active, k1 kept for the history written with it.
+	rotated, err := codec.New(codec.Keys{Active: "k2", Keys: map[string][]byte{"k1": key(1), "k2": key(2)}})
+	require.NoError(t, err)
+	dc := codec.DataConverter(rotated)
+
+	var got caller
+	require.NoError(t, dc.FromPayload(p1, &got))
+	require.Equal(t, testCaller(), got)
+
+	p2, err := dc.ToPayload(testCaller())
+	require.NoError(t, err)
+	require.Equal(t, "k2", string(p2.Metadata[codec.MetadataKeyID]))
+	got = caller{}
+	require.NoError(t, dc.FromPayload(p2, &got))
+	require.Equal(t, testCaller(), got)
+
+	// The old codec knows nothing of k2.
+	err = dcOld.FromPayload(p2, &got)
+	require.ErrorContains(t, err, `unknown key ID "k2"`)
+}
+
+func TestDecodeErrors(t *testing.T) {
+	c := newCodec(t, "k1", "k1")
+	enc, err := c.Encode([]*commonpb.Payload{mustPayload(t, testCaller())})
+	require.NoError(t, err)
+
+	t.Run("unknown key ID", func(t *testing.T) {
+		other := newCodec(t, "k9", "k9")
+		_, err := other.Decode(enc)
+		require.ErrorContains(t, err, `unknown key ID "k1"`)
+	})
+	t.Run("wrong key under the same ID", func(t *testing.T) {
+		other, err := codec.New(codec.Keys{Active: "k1", Keys: map[string][]byte{"k1": key(9)}})
+		require.NoError(t, err)
+		_, err = other.Decode(enc)
+		require.ErrorContains(t, err, `key ID "k1"`)
+	})
+	t.Run("flipped byte", func(t *testing.T) {
+		for _, i := range []int{0, 12, len(enc[0].Data) - 1} { // nonce, ciphertext, tag
+			tampered := proto.Clone(enc[0]).(*commonpb.Payload)
+			tampered.Data[i] ^= 0x01
+			_, err := c.Decode([]*commonpb.Payload{tampered})
+			require.ErrorContains(t, err, `unable to decrypt payload with key ID "k1"`, "byte %d", i)
+		}
+	})
+	t.Run("truncated", func(t *testing.T) {
+		short := proto.Clone(enc[0]).(*commonpb.Payload)
+		short.Data = short.Data[:10]
+		_, err := c.Decode([]*commonpb.Payload{short})
+		require.ErrorContains(t, err, `key ID "k1"`)
+	})
+	t.Run("no key ID", func(t *testing.T) {
+		bare := proto.Clone(enc[0]).(*commonpb.Payload)
+		delete(bare.Metadata, codec.MetadataKeyID)
+		_, err := c.Decode([]*commonpb.Payload{bare})
+		require.ErrorContains(t, err, codec.MetadataKeyID)
+	})
+	t.Run("through the data converter", func(t *testing.T) {
+		tampered := proto.Clone(enc[0]).(*commonpb.Payload)
+		tampered.Data[20] ^= 0x80
+		var got caller
+		err := codec.DataConverter(c).FromPayload(tampered, &got)
+		require.ErrorContains(t, err, `key ID "k1"`)
+	})
+}
+
+func TestDecodePassesClearPayloadsThrough(t *testing.T) {
+	c := newCodec(t, "k1", "k1")
+	clear := mustPayload(t, testCaller()) // written before encryption was switched on
+	out, err := c.Decode([]*commonpb.Payload{clear})
+	require.NoError(t, err)
+	require.True(t, proto.Equal(clear, out[0]))
+
+	var got caller
+	require.NoError(t, codec.DataConverter(c).FromPayload(clear, &got))
+	require.Equal(t, testCaller(), got)
+}
+
+func TestFailureConverterEncryptsMessage(t *testing.T) {
+	c := newCodec(t, "k1", "k1")
+	fc := codec.FailureConverter(c)
+	f := fc.ErrorToFailure(temporal.NewApplicationError("unable to call "+customerPhone, "CallFailed"))
+	require.NotContains(t, f.GetMessage(), customerPhone)
+	requireNoPersonalData(t, f.GetEncodedAttributes())
+
+	back := fc.FailureToError(f)
+	var appErr *temporal.ApplicationError
+	require.True(t, errors.As(back, &appErr))
+	require.Equal(t, "CallFailed", appErr.Type())
+	require.Contains(t, appErr.Error(), customerPhone)
+}
+
+func TestHandler(t *testing.T) {
+	c := newCodec(t, "k1", "k1")
+	srv := httptest.NewServer(http.StripPrefix("/codec", codec.Handler(c)))
+	t.Cleanup(srv.Close)
+
+	clear := mustPayload(t, testCaller())
+	enc, err := c.Encode([]*commonpb.Payload{clear})
+	require.NoError(t, err)
+
+	t.Run("decode", func(t *testing.T) {
+		// The UI's request: Payloads JSON, the query string it adds, its namespace header.
+		status, body := post(t, srv.URL+"/codec/decode?preserveStorageRefs=true", payloadsJSON(t, enc...))
+		require.Equal(t, http.StatusOK, status, body)
+		require.Contains(t, body, `"payloads"`)
+		require.NotContains(t, body, base64.StdEncoding.EncodeToString([]byte(codec.EncodingEncrypted)))
+		got := parsePayloads(t, body)
+		require.Len(t, got, 1)
+		require.True(t, proto.Equal(clear, got[0]), "got %v", got[0])
+
+		var v caller
+		require.NoError(t, converter.GetDefaultDataConverter().FromPayload(got[0], &v))
+		require.Equal(t, testCaller(), v)
+	})
+	t.Run("encode", func(t *testing.T) {
+		status, body := post(t, srv.URL+"/codec/encode", payloadsJSON(t, clear))
+		require.Equal(t, http.StatusOK, status, body)
+		got := parsePayloads(t, body)
+		require.Len(t, got, 1)
+		requireNoPersonalData(t, got[0])
+		dec, err := c.Decode(got)
+		require.NoError(t, err)
+		require.True(t, proto.Equal(clear, dec[0]))
+	})
+	t.Run("tampered", func(t *testing.T) {
+		tampered := proto.Clone(enc[0]).(*commonpb.Payload)
+		tampered.Data[15] ^= 0x01
+		status, body := post(t, srv.URL+"/codec/decode", payloadsJSON(t, tampered))
+		require.Equal(t, http.StatusBadRequest, status)
+		require.Contains(t, body, `key ID "k1"`)
+		require.NotContains(t, body, customerPhone)
+	})
+	t.Run("GET", func(t *testing.T) {
+		resp, err := http.Get(srv.URL + "/codec/decode")
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	})
+}
+
+func TestCORS(t *testing.T) {
+	const ui = "http://127.0.0.1:8233"
+	h := codec.CORS(ui, codec.Handler(newCodec(t, "k1", "k1")))
+
+	preflight := func(origin string) *http.Response {
+		req := httptest.NewRequest(http.MethodOptions, "/decode", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "content-type,x-namespace,authorization")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Result()
+	}
+	resp := preflight(ui)
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	require.Equal(t, ui, resp.Header.Get("Access-Control-Allow-Origin"))
+	require.Contains(t, resp.Header.Get("Access-Control-Allow-Methods"), "POST")
+	for _, hdr := range []string{"Content-Type", "X-Namespace", "Authorization"} {
+		require.Contains(t, resp.Header.Get("Access-Control-Allow-Headers"), hdr)
+	}
+
+	resp = preflight("http://evil.example")
+	require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
+	require.NotEqual(t, http.StatusNoContent, resp.StatusCode)
+
+	req := httptest.NewRequest(http.MethodPost, "/decode", strings.NewReader(`{"payloads":[]}`))
+	req.Header.Set("Origin", ui)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, ui, rec.Header().Get("Access-Control-Allow-Origin"))
+}
+
+func TestGenerateKey(t *testing.T) {
+	a, err := codec.GenerateKey()
+	require.NoError(t, err)
+	b, err := codec.GenerateKey()
+	require.NoError(t, err)
+	require.NotEqual(t, a, b)
+	raw, err := base64.StdEncoding.DecodeString(a)
+	require.NoError(t, err)
+	require.Len(t, raw, codec.KeySize)
+}
+
+func TestLoadOrCreateKeyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data", keyFileName)
+
+	id, k, err := codec.LoadOrCreateKeyFile(path)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(id, "dev-"), id)
+	require.Len(t, k, codec.KeySize)
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	if runtime.GOOS != "windows" {
+		require.Equal(t, fs.FileMode(0o600), info.Mode().Perm())
+	}
+	entries, err := os.ReadDir(filepath.Dir(path))
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "no temporary file left behind")
+
+	// A restart reads the same key, and it decrypts what the first run wrote.
+	before, err := codec.New(codec.Keys{Active: id, Keys: map[string][]byte{id: k}})
+	require.NoError(t, err)
+	p, err := codec.DataConverter(before).ToPayload(testCaller())
+	require.NoError(t, err)
+
+	id2, k2, err := codec.LoadOrCreateKeyFile(path)
+	require.NoError(t, err)
+	require.Equal(t, id, id2)
+	require.Equal(t, k, k2)
+	after, err := codec.New(codec.Keys{Active: id2, Keys: map[string][]byte{id2: k2}})
+	require.NoError(t, err)
+	var got caller
+	require.NoError(t, codec.DataConverter(after).FromPayload(p, &got))
+	require.Equal(t, testCaller(), got)
+
+	t.Run("another data dir gets another key", func(t *testing.T) {
+		id3, k3, err := codec.LoadOrCreateKeyFile(filepath.Join(t.TempDir(), keyFileName))
+		require.NoError(t, err)
+		require.NotEqual(t, id, id3)
+		require.NotEqual(t, k, k3)
+	})
+	t.Run("concurrent first starts agree", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), keyFileName)
+		var wg sync.WaitGroup
+		ids := make([]string, 8)
+		errs := make([]error, 8)
+		for i := range ids {
+			wg.Go(func() { ids[i], _, errs[i] = codec.LoadOrCreateKeyFile(path) })
+		}
+		wg.Wait()
+		for i := range ids {
+			require.NoError(t, errs[i])
+			require.Equal(t, ids[0], ids[i])
+		}
+	})
+	t.Run("readable by others", func(t *testing.T) {
+		if runtime.GOOS == "windows" {
+			t.Skip("no permission bits")
+		}
+		loose := filepath.Join(t.TempDir(), keyFileName)
+		_, _, err := codec.LoadOrCreateKeyFile(loose)
+		require.NoError(t, err)
+		require.NoError(t, os.Chmod(loose, 0o644))
+		_, _, err = codec.LoadOrCreateKeyFile(loose)
+		require.ErrorContains(t, err, "chmod 600")
+	})
+	t.Run("corrupt", func(t *testing.T) {
+		bad := filepath.Join(t.TempDir(), keyFileName)
+		require.NoError(t, os.WriteFile(bad, []byte(`{"id":"dev-1","secret":"c2hvcnQ="}`), 0o600))
+		_, _, err := codec.LoadOrCreateKeyFile(bad)
+		require.ErrorContains(t, err, "32 bytes")
+	})
+}
+
+// The workflow-level test: a workflow's input, update, memo and result go through
+// the codec, and what the SDK hands to the server holds no personal data.
+
+const confirmUpdate = "confirm"
+
+// callInput is the trivial workflow's input.
+type callInput struct {
+	Caller caller `json:"caller"`
+}
+
+// confirmInput is the trivial workflow's update input.
+type confirmInput struct {
+	CallbackPhone string `json:"callback_phone"`
+}
+
+// callResult is the trivial workflow's result.
+type callResult struct {
+	Summary string `json:"summary"`
+}
+
+func callWorkflow(ctx workflow.Context, in *callInput) (*callResult, error) {
+	var callback string
+	err := workflow.SetUpdateHandlerWithOptions(ctx, confirmUpdate,
+		func(ctx workflow.Context, u *confirmInput) (string, error) {
+			callback = u.CallbackPhone
+			return "confirmed " + u.CallbackPhone, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, u *confirmInput) error {
+			if u.CallbackPhone == "" {
+				return errors.New("callback_phone is required")
+			}
+			return nil
+		}})
+	if err != nil {
+		return nil, err
+	}
+	if err := workflow.UpsertMemo(ctx, map[string]any{"caller": in.Caller.Name}); err != nil {
+		return nil, err
+	}
+	if err := workflow.Await(ctx, func() bool { return callback != "" }); err != nil {
+		return nil, err
+	}
+	return &callResult{Summary: in.Caller.Name + ", callback " + callback}, nil
+}
+
+// recordingConverter keeps every payload the SDK encodes: what would reach history.
+type recordingConverter struct {
+	converter.DataConverter
+	mu      sync.Mutex
+	encoded []*commonpb.Payload
+}
+
+func (r *recordingConverter) ToPayload(value any) (*commonpb.Payload, error) {
+	p, err := r.DataConverter.ToPayload(value)
+	if err == nil {
+		r.record(p)
+	}
+	return p, err
+}
+
+func (r *recordingConverter) ToPayloads(values ...any) (*commonpb.Payloads, error) {
+	ps, err := r.DataConverter.ToPayloads(values...)
+	if err == nil {
+		r.record(ps.GetPayloads()...)
+	}
+	return ps, err
+}
+
+func (r *recordingConverter) record(ps ...*commonpb.Payload) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.encoded = append(r.encoded, ps...)
+}
+
+type workflowSuite struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+	env *testsuite.TestWorkflowEnvironment
+	dc  *recordingConverter
+}
+
+func TestWorkflowSuite(t *testing.T) { suite.Run(t, new(workflowSuite)) }
+
+func (s *workflowSuite) SetupTest() {
+	s.env = s.NewTestWorkflowEnvironment()
+	s.dc = &recordingConverter{DataConverter: codec.DataConverter(newCodec(s.T(), "k1", "k1"))}
+	s.env.SetDataConverter(s.dc)
+	s.env.RegisterWorkflow(callWorkflow)
+}
+
+func (s *workflowSuite) TearDownTest() { s.env.AssertExpectations(s.T()) }
+
+func (s *workflowSuite) TestPersonalDataIsEncrypted() {
+	const callback = "+7 999 111-22-33"
+	var updated string
+	s.env.RegisterDelayedCallback(func() {
+		s.env.UpdateWorkflow(confirmUpdate, "confirm-1", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { s.Fail("update rejected", err) },
+			OnAccept: func() {},
+			OnComplete: func(v any, err error) {
+				s.Require().NoError(err)
+				updated, _ = v.(string)
+			},
+		}, &confirmInput{CallbackPhone: callback})
+	}, time.Minute)
+
+	s.env.ExecuteWorkflow(callWorkflow, &callInput{Caller: testCaller()})
+
+	s.Require().True(s.env.IsWorkflowCompleted())
+	s.Require().NoError(s.env.GetWorkflowError())
+	var res callResult
+	s.Require().NoError(s.env.GetWorkflowResult(&res))
+	s.Equal(customerName+", callback "+callback, res.Summary)
+	s.Equal("confirmed "+callback, updated)
+
+	// Input, memo, update argument and result: at least four payloads, all sealed.
+	s.dc.mu.Lock()
+	defer s.dc.mu.Unlock()
+	s.GreaterOrEqual(len(s.dc.encoded), 4)
+	for _, p := range s.dc.encoded {
+		s.Equal(codec.EncodingEncrypted, string(p.Metadata[converter.MetadataEncoding]))
+		requireNoPersonalData(s.T(), p)
+		raw, err := proto.Marshal(p)
+		s.Require().NoError(err)
+		s.NotContains(string(raw), callback)
+	}
+}
+
+func mustPayload(t *testing.T, v any) *commonpb.Payload {
+	t.Helper()
+	p, err := converter.GetDefaultDataConverter().ToPayload(v)
+	require.NoError(t, err)
+	return p
+}
+
+func payloadsJSON(t *testing.T, ps ...*commonpb.Payload) []byte {
+	t.Helper()
+	b, err := protojson.Marshal(&commonpb.Payloads{Payloads: ps})
+	require.NoError(t, err)
+	return b
+}
+
+func parsePayloads(t *testing.T, body string) []*commonpb.Payload {
+	t.Helper()
+	var ps commonpb.Payloads
+	require.NoError(t, protojson.Unmarshal([]byte(body), &ps), body)
+	return ps.Payloads
+}
+
+func post(t *testing.T, url string, body []byte) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Namespace", "default")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}

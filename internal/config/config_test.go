@@ -1,0 +1,57 @@
+package config
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func exampleConfig(t *testing.T) []byte {
+	raw, err := os.ReadFile("example.yaml")
+	require.NoError(t, err)
+	return raw
+}
+
+func TestExampleConfigLoads(t *testing.T) {
+	cfg, err := Parse(exampleConfig(t))
+	require.NoError(t, err)
+	env := cfg.Env()
+	assert.Equal(t, "engineer.washers@example.com", env.Directory.Engineer("washing_machine").Email)
+	assert.Equal(t, "engineer.duty@example.com", env.Directory.Engineer("vacuum").Email, "unknown categories go to the duty engineer")
+	assert.Len(t, env.Directory.EscalationChain, 4)
+	p, err := env.Calendars.Policy("plc.verdict")
+	require.NoError(t, err)
+	assert.Equal(t, "3 working hours", p.String())
+	assert.Len(t, cfg.Auth.Tokens, 7)
+}
+
+func TestExampleConfigHoldsNoRealAddresses(t *testing.T) {
+	for _, line := range strings.Split(string(exampleConfig(t)), "\n") {
+		if i := strings.Index(line, "@"); i >= 0 && !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			assert.Contains(t, line, "@example.com", "only example addresses may ship: %s", line)
+		}
+	}
+}
+
+func TestConfigErrorsNameTheKey(t *testing.T) {
+	cases := map[string]struct{ from, to, want string }{
+		"typo":         {"supervisors_mailbox:", "supervisor_mailbox:", "supervisor_mailbox"},
+		"no mail.from": {"from: caseflow@example.com", "from: ''", "mail.from is required"},
+		"bad role":     {"role: operator,", "role: boss,", `auth.tokens[0].role must be one of`},
+		"bad policy":   {"plc.verdict: 3 working hours", "plc.verdict: three hours", "plc.verdict"},
+		"no b2b mail":  {"service_b2b: serviceb2b@example.com", "service_b2b: ''", "directory.redirects.service_b2b is required"},
+		"no chain":     {"  escalation_chain:\n", "  escalation_chain: []\n  old_chain:\n", "old_chain"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			raw := strings.Replace(string(exampleConfig(t)), c.from, c.to, 1)
+			require.NotEqual(t, string(exampleConfig(t)), raw, "the test must change the config")
+			_, err := Parse([]byte(raw))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}

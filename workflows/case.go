@@ -1,0 +1,388 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/looplab/fsm"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/statemachines"
+)
+
+// a references the activities for workflow code; the worker registers the real value.
+var a *activities.Activities
+
+// caseCore is the part every case workflow shares: the machine, the audit trail,
+// tasks, deadlines, the update/query handlers and search attributes.
+type caseCore struct {
+	meta     CaseMeta
+	ct       *CaseType
+	machine  *fsm.FSM
+	env      CaseEnv
+	openedAt time.Time
+	tasks    []Task
+	done     []Task
+	deadline []Deadline
+	history  []HistoryEntry
+	seq      int
+	taskSeq  int
+	lock     workflow.Mutex
+	data     func() any
+	// apply runs a person's event: the type's transition and its side effects.
+	apply func(ctx workflow.Context, req EventRequest, spec *EventSpec, data any) error
+	// guard refuses an event the machine allows but the case's data does not.
+	guard func(req EventRequest, spec *EventSpec, data any) error
+}
+
+// newCore builds the shared part of a case in state (the machine's initial state
+// when empty).
+func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, env CaseEnv, state string) *caseCore {
+	return &caseCore{
+		meta:     meta,
+		ct:       ct,
+		machine:  ct.Machine.New(state),
+		env:      env,
+		openedAt: workflow.Now(ctx),
+		lock:     workflow.NewMutex(ctx),
+	}
+}
+
+// setup registers the query and update handlers. Call it before anything blocks.
+func (c *caseCore) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryView, func() (CaseView, error) { return c.view(), nil }); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateEvent,
+		func(ctx workflow.Context, req EventRequest) (CaseView, error) {
+			if err := c.lock.Lock(ctx); err != nil {
+				return CaseView{}, err
+			}
+			defer c.lock.Unlock()
+			// An earlier update may have moved the case while this one waited.
+			spec, data, err := c.check(req)
+			if err != nil {
+				return CaseView{}, err
+			}
+			if err := c.apply(ctx, req, spec, data); err != nil {
+				return CaseView{}, err
+			}
+			c.upsertSearch(ctx)
+			return c.view(), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(req EventRequest) error {
+			_, _, err := c.check(req)
+			return err
+		}},
+	)
+}
+
+// check decides whether an event may enter the case: known, sent by a permitted
+// role, with valid data, legal in the current state.
+func (c *caseCore) check(req EventRequest) (*EventSpec, any, error) {
+	spec := c.ct.Event(req.Event)
+	if spec == nil {
+		return nil, nil, refuseData(ErrTypeUnknownEvent,
+			fieldErr("event", "%q is not an event of case type %s (events: %v)", req.Event, c.ct.Name, c.ct.EventNames()))
+	}
+	if !spec.Allows(req.Actor.Role) {
+		return nil, nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("role %q may not send %s (allowed: %v)", req.Actor.Role, req.Event, spec.Roles), ErrTypeForbidden, nil)
+	}
+	data, err := spec.Decode(req.Data)
+	if err != nil {
+		return nil, nil, refuseData(ErrTypeInvalidData, err)
+	}
+	if !c.machine.Can(spec.FSMEvent(data)) {
+		return nil, nil, refuseIllegal(req.Event, c.state(), c.allowedEvents())
+	}
+	if c.guard != nil {
+		if err := c.guard(req, spec, data); err != nil {
+			return nil, nil, err
+		}
+	}
+	return spec, data, nil
+}
+
+func (c *caseCore) state() string { return c.machine.Current() }
+
+func (c *caseCore) terminal() bool { return c.ct.Machine.IsTerminal(c.state()) }
+
+// allowedEvents are the people's events legal now, sorted.
+func (c *caseCore) allowedEvents() []string {
+	legal := statemachines.Allowed(c.machine)
+	var out []string
+	for i := range c.ct.Events {
+		e := &c.ct.Events[i]
+		for _, fe := range e.FSMEvents {
+			if slices.Contains(legal, fe) {
+				out = append(out, e.Name)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// fire moves the machine and writes the audit line.
+func (c *caseCore) fire(ctx workflow.Context, event string, actor Actor, note string) error {
+	from := c.state()
+	if err := statemachines.Fire(c.machine, event); err != nil {
+		var illegal *statemachines.IllegalTransitionError
+		if errors.As(err, &illegal) {
+			return refuseIllegal(event, illegal.State, c.allowedEvents())
+		}
+		return err
+	}
+	c.seq++
+	who := actor.Name
+	if who == "" {
+		who = actor.Role
+	}
+	c.history = append(c.history, HistoryEntry{At: workflow.Now(ctx), Event: event, From: from, To: c.state(), Actor: who, Note: note})
+	c.upsertSearch(ctx)
+	return nil
+}
+
+// note writes an audit line that moves nothing (a task breached, a letter failed).
+func (c *caseCore) note(ctx workflow.Context, event, note string) {
+	c.history = append(c.history, HistoryEntry{At: workflow.Now(ctx), Event: event, From: c.state(), To: c.state(), Actor: RoleSystem, Note: note})
+}
+
+// key is the idempotency key of a side effect: workflow ID + step.
+func (c *caseCore) key(step string) string { return WorkflowID(c.meta.Type, c.meta.ID) + "/" + step }
+
+// step names a side effect of the current event uniquely within the case.
+func (c *caseCore) step(name string) string { return strconv.Itoa(c.seq) + "-" + name }
+
+// addDeadline computes a deadline from a policy and starts tracking it.
+func (c *caseCore) addDeadline(ctx workflow.Context, name, policy string, start time.Time) (Deadline, error) {
+	d, err := c.env.Calendars.Due(policy, start)
+	if err != nil {
+		return Deadline{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("unable to compute deadline %s: %v", name, err), "Config", err)
+	}
+	dl := Deadline{Name: name, Due: d.Due, Basis: d.Basis}
+	c.deadline = slices.DeleteFunc(c.deadline, func(x Deadline) bool { return x.Name == name })
+	c.deadline = append(c.deadline, dl)
+	c.upsertSearch(ctx)
+	return dl, nil
+}
+
+func (c *caseCore) findDeadline(name string) *Deadline {
+	for i := range c.deadline {
+		if c.deadline[i].Name == name {
+			return &c.deadline[i]
+		}
+	}
+	return nil
+}
+
+// meet marks a deadline kept (or late, if it had already breached).
+func (c *caseCore) meet(ctx workflow.Context, name string) {
+	if d := c.findDeadline(name); d != nil && !d.Met {
+		at := workflow.Now(ctx)
+		d.Met, d.MetAt = true, &at
+		c.upsertSearch(ctx)
+	}
+}
+
+// breach marks a deadline broken.
+func (c *caseCore) breach(ctx workflow.Context, name string) {
+	if d := c.findDeadline(name); d != nil && !d.Met && !d.Breached {
+		d.Breached = true
+		c.note(ctx, "deadline_breached", fmt.Sprintf("%s was due %s", name, d.Due.Format(time.RFC3339)))
+		c.upsertSearch(ctx)
+	}
+}
+
+// watchDeadline breaches the named deadline when it passes unmet. It runs beside
+// the case's main line and ends when the deadline is met or the case ends.
+func (c *caseCore) watchDeadline(ctx workflow.Context, name string) {
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		d := c.findDeadline(name)
+		if d == nil {
+			return
+		}
+		due := d.Due
+		kept, _ := workflow.AwaitWithTimeout(ctx, until(ctx, due), func() bool {
+			d := c.findDeadline(name)
+			return d == nil || d.Met || d.Due != due || c.terminal()
+		})
+		if !kept {
+			c.breach(ctx, name)
+		}
+	})
+}
+
+// addTask opens a human task.
+func (c *caseCore) addTask(ctx workflow.Context, t Task) Task {
+	c.taskSeq++
+	t.ID = fmt.Sprintf("%s-t%d", c.meta.ID, c.taskSeq)
+	t.CaseID = c.meta.ID
+	c.tasks = append(c.tasks, t)
+	c.upsertSearch(ctx)
+	return t
+}
+
+// closeTask closes an open task.
+func (c *caseCore) closeTask(ctx workflow.Context, id string) {
+	i := slices.IndexFunc(c.tasks, func(t Task) bool { return t.ID == id })
+	if i < 0 {
+		return
+	}
+	c.done = append(c.done, c.tasks[i])
+	c.tasks = slices.Delete(c.tasks, i, i+1)
+	c.upsertSearch(ctx)
+}
+
+func (c *caseCore) findTask(id string) *Task {
+	for i := range c.tasks {
+		if c.tasks[i].ID == id {
+			return &c.tasks[i]
+		}
+	}
+	return nil
+}
+
+// view is the case as people see it.
+func (c *caseCore) view() CaseView {
+	v := CaseView{
+		ID:            c.meta.ID,
+		Type:          c.meta.Type,
+		WorkflowID:    WorkflowID(c.meta.Type, c.meta.ID),
+		State:         c.state(),
+		Closed:        c.terminal(),
+		AllowedEvents: c.allowedEvents(),
+		Tasks:         slices.Clone(c.tasks),
+		Deadlines:     slices.Clone(c.deadline),
+		History:       slices.Clone(c.history),
+		OpenedAt:      c.openedAt,
+	}
+	if v.AllowedEvents == nil {
+		v.AllowedEvents = []string{}
+	}
+	if v.Tasks == nil {
+		v.Tasks = []Task{}
+	}
+	if c.data != nil {
+		v.Data = c.data()
+	}
+	return v
+}
+
+// upsertSearch keeps the search attributes in step with the case.
+func (c *caseCore) upsertSearch(ctx workflow.Context) {
+	var breached bool
+	var next time.Time
+	for _, d := range c.deadline {
+		breached = breached || d.Breached
+		if !d.Met && !d.Breached && (next.IsZero() || d.Due.Before(next)) {
+			next = d.Due
+		}
+	}
+	roles, assignees := []string{}, []string{}
+	for _, t := range c.tasks {
+		if t.Due.Before(next) || next.IsZero() {
+			next = t.Due
+		}
+		if !slices.Contains(roles, t.Role) {
+			roles = append(roles, t.Role)
+		}
+		if t.Assignee != "" && !slices.Contains(assignees, t.Assignee) {
+			assignees = append(assignees, t.Assignee)
+		}
+	}
+	updates := []temporal.SearchAttributeUpdate{
+		SearchCaseType.ValueSet(c.meta.Type),
+		SearchCaseState.ValueSet(c.state()),
+		SearchCaseBreached.ValueSet(breached),
+		SearchCaseTaskRoles.ValueSet(roles),
+		SearchCaseAssignees.ValueSet(assignees),
+	}
+	if next.IsZero() || c.terminal() {
+		updates = append(updates, SearchCaseDeadline.ValueUnset())
+	} else {
+		updates = append(updates, SearchCaseDeadline.ValueSet(next))
+	}
+	// Only an unregistered attribute can fail here; the case goes on without it.
+	_ = workflow.UpsertTypedSearchAttributes(ctx, updates...)
+}
+
+// finish waits for running handlers and returns the result.
+func (c *caseCore) finish(ctx workflow.Context) (*CaseResult, error) {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return nil, err
+	}
+	return &CaseResult{View: c.view()}, nil
+}
+
+// until is the time left before due, at least zero.
+func until(ctx workflow.Context, due time.Time) time.Duration {
+	d := due.Sub(workflow.Now(ctx))
+	if d < 0 {
+		return 0
+	}
+	return d
+}
+
+// activityOptions retry transient failures for as long as it takes, with backoff.
+var activityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+	},
+}
+
+// run executes an activity. A failure that no retry mends becomes a supervisor task
+// on the case instead of a stuck or failed case; ok reports success.
+func (c *caseCore) run(ctx workflow.Context, step string, activity any, in any, out any) bool {
+	actx := workflow.WithActivityOptions(ctx, activityOptions)
+	err := workflow.ExecuteActivity(actx, activity, in).Get(actx, out)
+	if err == nil {
+		return true
+	}
+	due := workflow.Now(ctx)
+	c.note(ctx, "side_effect_failed", fmt.Sprintf("%s: %v", step, err))
+	c.addTask(ctx, Task{Title: fmt.Sprintf("Не выполнено действие «%s»: %v — выполните вручную", step, rootMessage(err)), Role: RoleSupervisor, Due: due})
+	return false
+}
+
+// rootMessage is the innermost message of a Temporal error chain.
+func rootMessage(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+}
+
+// mail sends a templated letter once per (case, step).
+func (c *caseCore) mail(ctx workflow.Context, step, template string, to, cc []string, data map[string]any, attachments []string) bool {
+	in := activities.SendMailInput{
+		Key: c.key(step), CaseID: c.meta.ID, Step: step, Template: template,
+		To: compact(to), Cc: compact(cc), Data: data, Attachments: attachments,
+	}
+	var out activities.SendMailResult
+	return c.run(ctx, step, a.SendMail, in, &out)
+}
+
+// compact drops empty addresses and repeats, keeping order.
+func compact(addrs []string) []string {
+	var out []string
+	for _, s := range addrs {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,57 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/caseflow/caseflow/statemachines"
+)
+
+// Temporal error types of refused events. They are stable: the API maps them to
+// HTTP statuses.
+const (
+	ErrTypeIllegalTransition = "IllegalTransition" // 409
+	ErrTypeInvalidData       = "InvalidData"       // 400
+	ErrTypeUnknownEvent      = "UnknownEvent"      // 400
+	ErrTypeForbidden         = "Forbidden"         // 403
+)
+
+// FieldError names the input field at fault and what is wrong with it.
+type FieldError struct {
+	Field   string `json:"field"`
+	Problem string `json:"problem"`
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
+
+// fieldErr builds a FieldError.
+func fieldErr(field, format string, args ...any) *FieldError {
+	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}
+
+// RefusalDetails travel with a refused event's Temporal error.
+type RefusalDetails struct {
+	Field         string   `json:"field,omitempty"`
+	State         string   `json:"state,omitempty"`
+	AllowedEvents []string `json:"allowed_events,omitempty"`
+}
+
+// refuseIllegal turns an illegal transition into a non-retryable Temporal error
+// naming the state and the events allowed in it.
+func refuseIllegal(event, state string, allowed []string) error {
+	e := &statemachines.IllegalTransitionError{Event: event, State: state, Allowed: allowed}
+	return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeIllegalTransition, nil,
+		RefusalDetails{State: state, AllowedEvents: allowed})
+}
+
+// refuseData turns bad event data into a non-retryable Temporal error naming the field.
+func refuseData(errType string, err error) error {
+	var fe *FieldError
+	d := RefusalDetails{}
+	if errors.As(err, &fe) {
+		d.Field = fe.Field
+	}
+	return temporal.NewNonRetryableApplicationError(err.Error(), errType, nil, d)
+}

@@ -1,0 +1,163 @@
+package workflows
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+)
+
+// validator is implemented by intake and event data that check themselves.
+type validator interface{ Validate() error }
+
+// EventSpec describes one event people may send to a case type: who may send it,
+// which fsm events it can fire and the shape of its data.
+type EventSpec struct {
+	Name  string
+	Doc   string
+	Roles []string
+	// FSMEvents are the machine events this event may fire; Route picks one from the data.
+	FSMEvents []string
+	// DataType is the Go type of the event's data, for its JSON schema.
+	DataType reflect.Type
+	decode   func(json.RawMessage) (any, error)
+	route    func(any) string
+}
+
+// Decode parses and checks the event's data; a problem comes back as *FieldError.
+func (e *EventSpec) Decode(raw json.RawMessage) (any, error) { return e.decode(raw) }
+
+// FSMEvent is the machine event that data fires.
+func (e *EventSpec) FSMEvent(data any) string {
+	if e.route != nil {
+		return e.route(data)
+	}
+	return e.FSMEvents[0]
+}
+
+// Allows reports whether role may send the event. Admins may send every event but
+// the engine's own.
+func (e *EventSpec) Allows(role string) bool {
+	return role == RoleAdmin || slices.Contains(e.Roles, role)
+}
+
+// newEvent describes an event whose data is a T. route may be nil when the event
+// fires a single machine event.
+func newEvent[T any](name, doc string, roles []string, route func(*T) string, fsmEvents ...string) EventSpec {
+	spec := EventSpec{
+		Name: name, Doc: doc, Roles: roles, FSMEvents: fsmEvents,
+		DataType: reflect.TypeFor[T](),
+		decode:   func(raw json.RawMessage) (any, error) { return DecodeStrict[T](raw) },
+	}
+	if route != nil {
+		spec.route = func(v any) string { return route(v.(*T)) }
+	}
+	return spec
+}
+
+// DecodeStrict parses JSON into a new T, refusing unknown fields, type mismatches
+// and trailing data, then runs T's own Validate. Errors are *FieldError.
+func DecodeStrict[T any](raw json.RawMessage) (*T, error) {
+	v := new(T)
+	if len(bytes.TrimSpace(raw)) > 0 && !bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			return nil, jsonFieldError(err)
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return nil, fieldErr("data", "unexpected data after the JSON object")
+		}
+	}
+	if val, ok := any(v).(validator); ok {
+		if err := val.Validate(); err != nil {
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				return nil, fe
+			}
+			return nil, fieldErr("data", "%v", err)
+		}
+	}
+	return v, nil
+}
+
+// jsonFieldError turns an encoding/json error into a FieldError naming the field.
+func jsonFieldError(err error) *FieldError {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "data"
+		}
+		return fieldErr(field, "must be %s, not %s", jsonKind(typeErr.Type), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return fieldErr("data", "malformed JSON at byte %d: %v", syntaxErr.Offset, err)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return fieldErr(name, "unknown field")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fieldErr("data", "incomplete JSON")
+	default:
+		return fieldErr("data", "%v", err)
+	}
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64:
+		return "a number"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	default:
+		return fmt.Sprintf("a %s", t.Kind())
+	}
+}
+
+// Common checks used by intake and event data.
+
+func required(field, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return fieldErr(field, "is required")
+	}
+	return nil
+}
+
+func oneOf(field, v string, allowed ...string) error {
+	if !slices.Contains(allowed, v) {
+		return fieldErr(field, "must be one of %s, not %q", strings.Join(allowed, ", "), v)
+	}
+	return nil
+}
+
+func isoDate(field, v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, err := time.Parse(time.DateOnly, v); err != nil {
+		return fieldErr(field, "must be a date YYYY-MM-DD, not %q", v)
+	}
+	return nil
+}
+
+// firstErr returns the first non-nil error.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,37 @@
+// Package workflows holds one Temporal workflow per case type, the shared case
+// engine they are built on, and the registry that describes them to the API.
+package workflows
+
+import (
+	"go.temporal.io/sdk/temporal"
+)
+
+// TaskQueue is the task queue every caseflow worker polls.
+const TaskQueue = "caseflow"
+
+// Wire names of the handlers every case workflow registers.
+const (
+	// UpdateEvent applies a person's event to a case and returns the new CaseView.
+	UpdateEvent = "event"
+	// QueryView returns the case's CaseView.
+	QueryView = "view"
+)
+
+// Typed search attributes caseflow keeps on every case. None carries personal data.
+var (
+	SearchCaseType      = temporal.NewSearchAttributeKeyKeyword("CaseType")
+	SearchCaseState     = temporal.NewSearchAttributeKeyKeyword("CaseState")
+	SearchCaseBreached  = temporal.NewSearchAttributeKeyBool("CaseBreached")
+	SearchCaseDeadline  = temporal.NewSearchAttributeKeyTime("CaseDeadline")
+	SearchCaseTaskRoles = temporal.NewSearchAttributeKeyKeywordList("CaseTaskRoles")
+	SearchCaseAssignees = temporal.NewSearchAttributeKeyKeywordList("CaseTaskAssignees")
+)
+
+// SearchAttributes lists every search attribute key, for registering them with a
+// namespace.
+var SearchAttributes = []temporal.SearchAttributeKey{
+	SearchCaseType, SearchCaseState, SearchCaseBreached, SearchCaseDeadline, SearchCaseTaskRoles, SearchCaseAssignees,
+}
+
+// WorkflowID is the workflow ID of a case: "<type>-<case id>".
+func WorkflowID(caseType, caseID string) string { return caseType + "-" + caseID }

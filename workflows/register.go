@@ -1,0 +1,134 @@
+package workflows
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/statemachines"
+)
+
+// registry is the one place a case type is registered.
+var registry = []*CaseType{
+	plcType,
+	reclamationType,
+}
+
+// CaseType is everything the platform knows about a case type: its machine, its
+// workflow, its intake and the events people may send.
+type CaseType struct {
+	Name    string
+	Title   string
+	Machine *statemachines.Definition
+	// IntakeRoles may open a case of this type.
+	IntakeRoles []string
+	// Workflow is the workflow function; its input is what NewInput returns.
+	Workflow any
+	// IntakeType is the Go type of the intake body, for its JSON schema.
+	IntakeType reflect.Type
+	Events     []EventSpec
+	// decodeIntake parses and checks an intake body.
+	decodeIntake func(raw json.RawMessage) (any, error)
+	// newInput builds the workflow input from a checked intake.
+	newInput func(meta CaseMeta, intake any, env CaseEnv) any
+	// memo is the short title shown in the Temporal UI (no personal data).
+	memo func(intake any) string
+}
+
+// Register registers every case type's workflow (named after the type) and the
+// activities with a worker.
+func Register(r worker.Registry, acts *activities.Activities) {
+	for _, t := range registry {
+		r.RegisterWorkflowWithOptions(t.Workflow, workflow.RegisterOptions{Name: t.Name})
+	}
+	r.RegisterActivity(acts)
+}
+
+// SearchAttributeTypes maps caseflow's search attributes to their types, for
+// registering them with a namespace.
+func SearchAttributeTypes() map[string]enumspb.IndexedValueType {
+	out := make(map[string]enumspb.IndexedValueType, len(SearchAttributes))
+	for _, k := range SearchAttributes {
+		out[k.GetName()] = k.GetValueType()
+	}
+	return out
+}
+
+// CanOpen reports whether role may open a case of this type.
+func (t *CaseType) CanOpen(role string) bool {
+	return role == RoleAdmin || slices.Contains(t.IntakeRoles, role)
+}
+
+// Types lists the registered case types.
+func Types() []*CaseType { return slices.Clone(registry) }
+
+// Lookup finds a registered case type by name.
+func Lookup(name string) (*CaseType, bool) {
+	i := slices.IndexFunc(registry, func(t *CaseType) bool { return t.Name == name })
+	if i < 0 {
+		return nil, false
+	}
+	return registry[i], true
+}
+
+// TypeNames lists the registered case type names.
+func TypeNames() []string {
+	names := make([]string, len(registry))
+	for i, t := range registry {
+		names[i] = t.Name
+	}
+	return names
+}
+
+// Event finds one of the type's events by name.
+func (t *CaseType) Event(name string) *EventSpec {
+	for i := range t.Events {
+		if t.Events[i].Name == name {
+			return &t.Events[i]
+		}
+	}
+	return nil
+}
+
+// EventNames lists the type's events.
+func (t *CaseType) EventNames() []string {
+	names := make([]string, len(t.Events))
+	for i, e := range t.Events {
+		names[i] = e.Name
+	}
+	return names
+}
+
+// DecodeIntake parses and checks an intake body; problems are *FieldError.
+func (t *CaseType) DecodeIntake(raw json.RawMessage) (any, error) { return t.decodeIntake(raw) }
+
+// NewInput builds the workflow input of a new case.
+func (t *CaseType) NewInput(meta CaseMeta, intake any, env CaseEnv) any {
+	return t.newInput(meta, intake, env)
+}
+
+// Memo is the case's title for the Temporal UI; it carries no personal data.
+func (t *CaseType) Memo(intake any) string { return t.memo(intake) }
+
+// SystemEvents lists the machine events of the type that no person may send: the
+// engine's own.
+func (t *CaseType) SystemEvents() []string {
+	var out []string
+	for _, fe := range t.Machine.Events() {
+		person := false
+		for _, e := range t.Events {
+			if slices.Contains(e.FSMEvents, fe) {
+				person = true
+			}
+		}
+		if !person {
+			out = append(out, fe)
+		}
+	}
+	return out
+}
