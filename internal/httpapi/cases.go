@@ -1,0 +1,563 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/caseflow/caseflow/internal/auth"
+	"github.com/caseflow/caseflow/workflows"
+)
+
+// IdempotencyKeyHeader names the intake's idempotency header. On an event it is
+// optional and becomes the Temporal update ID, so a retried event applies once.
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+// MaxIdempotencyKey is the longest Idempotency-Key accepted.
+const MaxIdempotencyKey = 200
+
+// caseIDSpace is the UUID v5 namespace of case IDs: the ID of a case is the SHA-1
+// UUID of its type and Idempotency-Key, so a key always names the same workflow.
+// Never change it: keys already used would open second cases.
+var caseIDSpace = uuid.MustParse("cf329d2f-2206-49ea-82c4-10fd9023015c")
+
+// caseIDFor is the case ID an Idempotency-Key opens for a case type.
+func caseIDFor(caseType, key string) string {
+	return uuid.NewSHA1(caseIDSpace, []byte(caseType+"\x00"+key)).String()
+}
+
+// openedCase is the answer of POST /v1/cases.
+type openedCase struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	State      string `json:"state"`
+	WorkflowID string `json:"workflow_id"`
+}
+
+// openCase answers POST /v1/cases: it starts the case workflow under the ID the
+// Idempotency-Key maps to; the same key again finds the case already started.
+func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Caller) error {
+	key, err := idempotencyKey(r, true)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return jsonError(err)
+	}
+	ct, err := caseTypeOf(top["type"])
+	if err != nil {
+		return err
+	}
+	if !ct.CanOpen(caller.Role) {
+		return errorf(ECodeForbidden, "role %q may not open %s cases (allowed: %s)", caller.Role, ct.Name, strings.Join(ct.IntakeRoles, ", "))
+	}
+	intake, err := ct.DecodeIntake(body)
+	if err != nil {
+		return dataError(err, ct.IntakeType, "")
+	}
+
+	meta := workflows.CaseMeta{ID: caseIDFor(ct.Name, key), Type: ct.Name}
+	wid := workflows.WorkflowID(ct.Name, meta.ID)
+	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
+	defer cancel()
+	_, err = s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       wid,
+		TaskQueue:                                workflows.TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SearchCaseType.ValueSet(ct.Name),
+			workflows.SearchCaseState.ValueSet(ct.Machine.Initial),
+		),
+		Memo: map[string]any{"title": ct.Memo(intake)},
+	}, ct.Name, ct.NewInput(meta, intake, s.cfg.Env()))
+	code := http.StatusCreated
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case errors.As(err, &started):
+		code = http.StatusOK
+	case err != nil:
+		return err
+	default:
+		s.metrics.casesOpened.WithLabelValues(ct.Name).Inc()
+	}
+
+	state := ct.Machine.Initial
+	qctx, qcancel := context.WithTimeout(r.Context(), stateQueryTimeout)
+	defer qcancel()
+	if view, err := s.caseView(qctx, wid, ""); err == nil && view.State != "" {
+		state = view.State
+	}
+	w.Header().Set("Location", "/v1/cases/"+meta.ID)
+	writeJSON(w, code, openedCase{ID: meta.ID, Type: ct.Name, State: state, WorkflowID: wid})
+	return nil
+}
+
+// idempotencyKey reads the Idempotency-Key header.
+func idempotencyKey(r *http.Request, required bool) (string, error) {
+	key := r.Header.Get(IdempotencyKeyHeader)
+	switch {
+	case strings.TrimSpace(key) == "" && required:
+		return "", fieldErrorf(IdempotencyKeyHeader, "the %s header is required: the same key never opens a second case", IdempotencyKeyHeader)
+	case utf8.RuneCountInString(key) > MaxIdempotencyKey:
+		return "", fieldErrorf(IdempotencyKeyHeader, "the %s header must be at most %d characters, has %d", IdempotencyKeyHeader, MaxIdempotencyKey, utf8.RuneCountInString(key))
+	}
+	return key, nil
+}
+
+// caseTypeOf finds the case type an intake body names.
+func caseTypeOf(raw json.RawMessage) (*workflows.CaseType, error) {
+	known := strings.Join(workflows.TypeNames(), ", ")
+	if raw == nil {
+		return nil, fieldErrorf("type", "is required: one of %s", known)
+	}
+	var name string
+	if err := json.Unmarshal(raw, &name); err != nil {
+		return nil, fieldErrorf("type", "must be a string: one of %s", known)
+	}
+	ct, ok := workflows.Lookup(name)
+	if !ok {
+		return nil, fieldErrorf("type", "unknown case type %q (known: %s)", name, known)
+	}
+	return ct, nil
+}
+
+// dataError turns a *workflows.FieldError of intake or event data of type t into
+// an invalid error naming the field, with prefix ("data") before a field of event
+// data.
+func dataError(err error, t reflect.Type, prefix string) error {
+	var fe *workflows.FieldError
+	if !errors.As(err, &fe) {
+		if prefix == "" {
+			prefix = "body"
+		}
+		return fieldErrorf(prefix, "%v", err)
+	}
+	field := jsonPath(t, fe.Field)
+	if prefix != "" {
+		field = dataField(field)
+	}
+	return fieldErrorf(field, "%s", fe.Problem)
+}
+
+// jsonPath drops from a field path the names of embedded Go structs, which
+// encoding/json (Go 1.24+) puts in UnmarshalTypeError.Field: for an intake that
+// embeds CommonIntake, "CommonIntake.customer.phone" becomes "customer.phone".
+func jsonPath(t reflect.Type, field string) string {
+	embedded := map[string]bool{}
+	embeddedNames(t, embedded, map[reflect.Type]bool{})
+	if len(embedded) == 0 {
+		return field
+	}
+	parts := strings.Split(field, ".")
+	parts = slices.DeleteFunc(parts, func(p string) bool { return embedded[p] })
+	return strings.Join(parts, ".")
+}
+
+// embeddedNames collects the Go names of the untagged embedded structs within t.
+func embeddedNames(t reflect.Type, into map[string]bool, seen map[reflect.Type]bool) {
+	for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct || seen[t] {
+		return
+	}
+	seen[t] = true
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); f.Anonymous && name == "" {
+			into[f.Name] = true
+		}
+		embeddedNames(f.Type, into, seen)
+	}
+}
+
+// foundCase is a case located by its ID.
+type foundCase struct {
+	ID    string
+	Type  *workflows.CaseType
+	WfID  string
+	RunID string
+	// Running is false once the workflow has closed.
+	Running bool
+	Status  enumspb.WorkflowExecutionStatus
+}
+
+// caseID reads and normalises the {id} path value.
+func caseID(r *http.Request) (string, error) {
+	raw := r.PathValue("id")
+	id, err := uuid.Parse(raw)
+	if err != nil {
+		return "", fieldErrorf("id", "a case ID is a UUID, not %q", raw)
+	}
+	return id.String(), nil
+}
+
+// findCase looks for the case's workflow under every registered type.
+func (s *Server) findCase(ctx context.Context, id string) (*foundCase, error) {
+	for _, t := range workflows.Types() {
+		wid := workflows.WorkflowID(t.Name, id)
+		d, err := s.tc.DescribeWorkflowExecution(ctx, wid, "")
+		var notFound *serviceerror.NotFound
+		switch {
+		case errors.As(err, &notFound):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		info := d.GetWorkflowExecutionInfo()
+		return &foundCase{
+			ID: id, Type: t, WfID: wid, RunID: info.GetExecution().GetRunId(),
+			Running: info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, Status: info.GetStatus(),
+		}, nil
+	}
+	return nil, errorf(ECodeNotFound, "no case %s", id)
+}
+
+// caseView reads a case's view: from the result of a completed workflow, else by
+// query (which a worker answers, even for a closed workflow).
+func (s *Server) caseView(ctx context.Context, wid, runID string) (workflows.CaseView, error) {
+	var view workflows.CaseView
+	v, err := s.tc.QueryWorkflow(ctx, wid, runID, workflows.QueryView)
+	if err != nil {
+		return view, err
+	}
+	return view, v.Get(&view)
+}
+
+// foundView reads the view of a found case.
+func (s *Server) foundView(ctx context.Context, c *foundCase) (workflows.CaseView, error) {
+	if c.Status == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+		var res workflows.CaseResult
+		if err := s.tc.GetWorkflow(ctx, c.WfID, c.RunID).Get(ctx, &res); err == nil && res.View.State != "" {
+			return res.View, nil
+		}
+	}
+	return s.caseView(ctx, c.WfID, c.RunID)
+}
+
+// getCase answers GET /v1/cases/{id} with the case's view.
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, _ auth.Caller) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
+	defer cancel()
+	c, err := s.findCase(ctx, id)
+	if err != nil {
+		return err
+	}
+	view, err := s.foundView(ctx, c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, view)
+	return nil
+}
+
+// eventBody is the body of POST /v1/cases/{id}/events.
+type eventBody struct {
+	Event *string         `json:"event"`
+	Data  json.RawMessage `json:"data"`
+}
+
+// sendEvent answers POST /v1/cases/{id}/events: it applies the caller's event
+// through the case's UpdateEvent update and answers with the new view.
+func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request, caller auth.Caller) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	updateID, err := idempotencyKey(r, false)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var req eventBody
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return fieldErrorf(strings.Trim(name, `"`), "unknown field: the body is {\"event\": \"...\", \"data\": {...}}")
+		}
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fieldErrorf("body", "unexpected data after the JSON object")
+	}
+	if req.Event == nil || *req.Event == "" {
+		return fieldErrorf("event", "is required")
+	}
+
+	ctx, cancel := context.WithTimeout(r.Context(), updateTimeout)
+	defer cancel()
+	c, err := s.findCase(ctx, id)
+	if err != nil {
+		return err
+	}
+	spec := c.Type.Event(*req.Event)
+	if spec == nil {
+		s.metrics.observeEvent(c.Type.Name, "unknown", errorf(ECodeInvalid, ""))
+		return fieldErrorf("event", "%q is not an event of case type %s (events: %s)", *req.Event, c.Type.Name, strings.Join(c.Type.EventNames(), ", "))
+	}
+	view, err := s.applyEvent(ctx, c, spec, updateID, workflows.EventRequest{
+		Event: spec.Name, Data: req.Data, Actor: workflows.Actor{Name: caller.Name, Role: caller.Role},
+	})
+	s.metrics.observeEvent(c.Type.Name, spec.Name, err)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, view)
+	return nil
+}
+
+// applyEvent checks what can be checked here (role, data, an open case), then
+// sends the update and waits for the case to apply it.
+func (s *Server) applyEvent(ctx context.Context, c *foundCase, spec *workflows.EventSpec, updateID string, req workflows.EventRequest) (workflows.CaseView, error) {
+	var view workflows.CaseView
+	if !spec.Allows(req.Actor.Role) {
+		return view, errorf(ECodeForbidden, "role %q may not send %s (allowed: %s)", req.Actor.Role, spec.Name, strings.Join(spec.Roles, ", "))
+	}
+	if _, err := spec.Decode(req.Data); err != nil {
+		return view, dataError(err, spec.DataType, "data")
+	}
+	if !c.Running {
+		return view, s.closedConflict(ctx, c)
+	}
+	h, err := s.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		UpdateID:     updateID,
+		WorkflowID:   c.WfID,
+		RunID:        c.RunID,
+		UpdateName:   workflows.UpdateEvent,
+		Args:         []any{req},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, &view)
+	}
+	if err == nil {
+		return view, nil
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		// The workflow may have closed since it was found.
+		if again, derr := s.findCase(ctx, c.ID); derr == nil && !again.Running {
+			return view, s.closedConflict(ctx, again)
+		}
+	}
+	return view, eventError(err)
+}
+
+// closedConflict is the 409 of an event sent to a closed case: its final state and
+// no allowed events.
+func (s *Server) closedConflict(ctx context.Context, c *foundCase) error {
+	e := &Error{Code: ECodeConflict, AllowedEvents: []string{}, allowedEmpty: true}
+	if view, err := s.foundView(ctx, c); err == nil {
+		e.State = view.State
+	}
+	e.Message = fmt.Sprintf("case %s is closed (state %q): it takes no more events", c.ID, e.State)
+	return e
+}
+
+// caseItem is one case of GET /v1/cases.
+type caseItem struct {
+	ID         string     `json:"id"`
+	Type       string     `json:"type"`
+	State      string     `json:"state"`
+	WorkflowID string     `json:"workflow_id"`
+	Title      string     `json:"title"`
+	OpenedAt   time.Time  `json:"opened_at"`
+	Closed     bool       `json:"closed"`
+	Status     string     `json:"status"`
+	Breached   bool       `json:"breached"`
+	Deadline   *time.Time `json:"deadline,omitempty"`
+}
+
+// caseList is the answer of GET /v1/cases.
+type caseList struct {
+	Items         []caseItem `json:"items"`
+	NextPageToken string     `json:"next_page_token,omitempty"`
+}
+
+// Page sizes of GET /v1/cases.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 1000
+)
+
+// listCases answers GET /v1/cases?type=&state=&breached=&page_size=&page_token=
+// from Temporal visibility: open cases first, newest first, then closed ones,
+// latest closed first (the order visibility keeps).
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request, _ auth.Caller) error {
+	q := r.URL.Query()
+	query, err := casesQuery(q.Get("type"), q.Get("state"), q.Get("breached"))
+	if err != nil {
+		return err
+	}
+	pageSize := defaultPageSize
+	if v := q.Get("page_size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPageSize {
+			return fieldErrorf("page_size", "must be a number from 1 to %d, not %q", maxPageSize, v)
+		}
+		pageSize = n
+	}
+	var token []byte
+	if v := q.Get("page_token"); v != "" {
+		if token, err = base64.RawURLEncoding.DecodeString(v); err != nil {
+			return fieldErrorf("page_token", "is not a token this API gave out")
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
+	defer cancel()
+	resp, err := s.tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Namespace: s.cfg.Namespace, PageSize: int32(pageSize), NextPageToken: token, Query: query,
+	})
+	var invalid *serviceerror.InvalidArgument
+	switch {
+	case errors.As(err, &invalid) && token != nil:
+		return fieldErrorf("page_token", "is not a token this API gave out")
+	case err != nil:
+		return err
+	}
+	out := caseList{Items: make([]caseItem, 0, len(resp.GetExecutions()))}
+	for _, info := range resp.GetExecutions() {
+		out.Items = append(out.Items, s.caseItem(info))
+	}
+	if t := resp.GetNextPageToken(); len(t) > 0 {
+		out.NextPageToken = base64.RawURLEncoding.EncodeToString(t)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// casesQuery builds the visibility query of GET /v1/cases, checking its parameters.
+// Values enter the query only once matched against known types and states.
+func casesQuery(caseType, state, breached string) (string, error) {
+	types := workflows.Types()
+	if caseType != "" {
+		ct, ok := workflows.Lookup(caseType)
+		if !ok {
+			return "", fieldErrorf("type", "unknown case type %q (known: %s)", caseType, strings.Join(workflows.TypeNames(), ", "))
+		}
+		types = []*workflows.CaseType{ct}
+	}
+	clauses := []string{typeClause(types)}
+	if state != "" {
+		var known []string
+		for _, t := range types {
+			known = union(known, t.Machine.States)
+		}
+		if !slices.Contains(known, state) {
+			return "", fieldErrorf("state", "unknown state %q (known: %s)", state, strings.Join(known, ", "))
+		}
+		clauses = append(clauses, fmt.Sprintf("%s = %s", workflows.SearchCaseState.GetName(), quote(state)))
+	}
+	switch breached {
+	case "":
+	case "true", "false":
+		clauses = append(clauses, fmt.Sprintf("%s = %s", workflows.SearchCaseBreached.GetName(), breached))
+	default:
+		return "", fieldErrorf("breached", "must be true or false, not %q", breached)
+	}
+	return strings.Join(clauses, " AND "), nil
+}
+
+// typeClause restricts a visibility query to cases of the given types.
+func typeClause(types []*workflows.CaseType) string {
+	names := make([]string, len(types))
+	for i, t := range types {
+		names[i] = quote(t.Name)
+	}
+	return fmt.Sprintf("%s IN (%s)", workflows.SearchCaseType.GetName(), strings.Join(names, ", "))
+}
+
+// quote makes a visibility query string literal.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+
+// caseItem reads a list item from a visibility record.
+func (s *Server) caseItem(info *workflowpb.WorkflowExecutionInfo) caseItem {
+	sa := info.GetSearchAttributes().GetIndexedFields()
+	it := caseItem{
+		WorkflowID: info.GetExecution().GetWorkflowId(),
+		OpenedAt:   info.GetStartTime().AsTime(),
+		Closed:     info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
+		Status:     statusName(info.GetStatus()),
+	}
+	decodeSA(sa[workflows.SearchCaseType.GetName()], &it.Type)
+	decodeSA(sa[workflows.SearchCaseState.GetName()], &it.State)
+	decodeSA(sa[workflows.SearchCaseBreached.GetName()], &it.Breached)
+	var deadline time.Time
+	if decodeSA(sa[workflows.SearchCaseDeadline.GetName()], &deadline) && !deadline.IsZero() {
+		it.Deadline = &deadline
+	}
+	if it.Type == "" {
+		it.Type = info.GetType().GetName()
+	}
+	it.ID = strings.TrimPrefix(it.WorkflowID, it.Type+"-")
+	if p := info.GetMemo().GetFields()["title"]; p != nil {
+		_ = s.dc.FromPayload(p, &it.Title)
+	}
+	return it
+}
+
+// statusName is a workflow status in the API's snake_case.
+func statusName(st enumspb.WorkflowExecutionStatus) string {
+	switch st {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		return "running"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		return "completed"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
+		return "failed"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		return "canceled"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED:
+		return "terminated"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
+		return "continued_as_new"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
+		return "timed_out"
+	}
+	return "unknown"
+}
+
+// decodeSA decodes a search attribute value (always in the SDK's default
+// encoding); it reports whether there was one.
+func decodeSA(p *commonpb.Payload, v any) bool {
+	if p == nil {
+		return false
+	}
+	return converter.GetDefaultDataConverter().FromPayload(p, v) == nil
+}

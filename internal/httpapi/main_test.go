@@ -1,0 +1,313 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/activities/activitiestest"
+	"github.com/caseflow/caseflow/internal/auth"
+	"github.com/caseflow/caseflow/internal/codec"
+	"github.com/caseflow/caseflow/internal/config"
+	"github.com/caseflow/caseflow/internal/devserver"
+	"github.com/caseflow/caseflow/internal/store"
+	"github.com/caseflow/caseflow/workflows"
+)
+
+// testConfig is a small configuration with example addresses and a token per role.
+const testConfig = `
+directory:
+  engineers_by_category:
+    Холодильники: {name: Инженер Холодильников, email: fridge.engineer@example.com, phone: "+7 900 000-00-01"}
+  default_engineer: {name: Дежурный Инженер, email: engineer@example.com, phone: "+7 900 000-00-02"}
+  head_of_technical_support: {name: Руководитель Техподдержки, email: head.support@example.com, phone: "+7 900 000-00-03"}
+  plc_copy_list:
+    - {name: Эксперт Один, email: expert.one@example.com}
+  shift_alert: [shift@example.com]
+  supervisors_mailbox: supervisors@example.com
+  complaints_mailbox: complaints@example.com
+  claims_group: claims@example.com
+  preferred_asc: МСС
+  redirects:
+    service_b2b: serviceb2b@example.com
+  escalation_chain:
+    - {role: addressee, title: Инженер-адресат}
+    - {title: Руководитель техподдержки, contact: {name: Руководитель Техподдержки, phone: "+7 900 000-00-03"}}
+    - {title: Следующий руководитель, contact: {name: Следующий Руководитель, phone: "+7 900 000-00-04"}}
+    - {title: Последний руководитель, contact: {name: Последний Руководитель, phone: "+7 900 000-00-05"}}
+mail:
+  from: caseflow@example.com
+auth:
+  tokens:
+    - {name: operator-1, role: operator, token: tok-operator}
+    - {name: expert-1, role: expert, token: tok-expert}
+    - {name: supervisor-1, role: supervisor, token: tok-supervisor}
+    - {name: engineer-1, role: engineer, token: tok-engineer}
+    - {name: director-1, role: quality_director, token: tok-quality_director}
+    - {name: executor-1, role: executor, token: tok-executor}
+    - {name: admin-1, role: admin, token: tok-admin}
+`
+
+// h is the package's one environment: a Temporal dev server, a worker and the API.
+var h *harness
+
+type harness struct {
+	url       string
+	tc        client.Client
+	namespace string
+	mailer    *activitiestest.Mailer
+	// failMail holds case IDs whose letters fail for good (each failure opens a
+	// supervisor task on the case).
+	failMail sync.Map
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run())
+	}
+	code, err := run(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "httpapi tests:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func run(m *testing.M) (int, error) {
+	dir, err := os.MkdirTemp("", "httpapi-test-")
+	if err != nil {
+		return 1, err
+	}
+	defer os.RemoveAll(dir)
+	addr, err := devserver.FreeAddr()
+	if err != nil {
+		return 1, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	warnings := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := devserver.Start(ctx, devserver.Options{
+		DataDir: dir, FrontendAddr: addr, SearchAttributes: workflows.SearchAttributeTypes(), Synchronous: "NORMAL",
+	})
+	if err != nil {
+		return 1, err
+	}
+	defer srv.Stop()
+
+	// The client encrypts payloads as production does, so memos and refusal
+	// details are read back through the codec.
+	cdc, err := codec.New(codec.Keys{Active: "test", Keys: map[string][]byte{"test": bytes.Repeat([]byte{7}, codec.KeySize)}})
+	if err != nil {
+		return 1, err
+	}
+	tc, err := client.DialContext(ctx, client.Options{
+		HostPort: srv.FrontendAddr(), Namespace: srv.Namespace(),
+		DataConverter: codec.DataConverter(cdc), FailureConverter: codec.FailureConverter(cdc),
+		Logger: sdklog.NewStructuredLogger(warnings.With("logger", "sdk")),
+	})
+	if err != nil {
+		return 1, err
+	}
+	defer tc.Close()
+
+	env := &harness{tc: tc, namespace: srv.Namespace()}
+	env.mailer = &activitiestest.Mailer{SendFn: func(m activities.Mail, _ int) error {
+		if _, fail := env.failMail.Load(m.CaseID); fail {
+			return &activities.PermanentError{Err: fmt.Errorf("550 mailbox unavailable")}
+		}
+		return nil
+	}}
+	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
+	workflows.Register(w, &activities.Activities{Mail: env.mailer, Records: &activitiestest.Records{}, From: "caseflow@example.com"})
+	if err := w.Start(); err != nil {
+		return 1, err
+	}
+	defer w.Stop()
+
+	cfg, err := config.Parse([]byte(testConfig))
+	if err != nil {
+		return 1, err
+	}
+	authn, err := auth.New(cfg.Auth.Tokens)
+	if err != nil {
+		return 1, err
+	}
+	api, err := New(Config{
+		Temporal: tc, Namespace: srv.Namespace(), DataConverter: codec.DataConverter(cdc), Outbox: memOutbox{env.mailer}, Auth: authn,
+		Env: cfg.Env, Logger: warnings, Metrics: prometheus.NewRegistry(),
+	})
+	if err != nil {
+		return 1, err
+	}
+	hs := httptest.NewServer(api)
+	defer hs.Close()
+	env.url = hs.URL
+	h = env
+	return m.Run(), nil
+}
+
+// needServer skips a test that needs the Temporal server under -short.
+func needServer(t *testing.T) {
+	t.Helper()
+	if h == nil {
+		t.Skip("needs the embedded Temporal server; skipped with -short")
+	}
+}
+
+// memOutbox reads the in-memory mailer like the store's outbox: newest first.
+type memOutbox struct{ m *activitiestest.Mailer }
+
+func (o memOutbox) ListOutbox(_ context.Context, q store.OutboxQuery) ([]activities.SentMail, error) {
+	sent := o.m.Sent()
+	slices.Reverse(sent)
+	out := []activities.SentMail{}
+	for _, s := range sent {
+		if (q.CaseID == "" || s.CaseID == q.CaseID) && (q.BeforeID == 0 || s.ID < q.BeforeID) {
+			out = append(out, s)
+		}
+		if len(out) == q.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// token is the test token of a role.
+func token(role string) string { return "tok-" + role }
+
+// answer is an HTTP answer.
+type answer struct {
+	Code   int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a map.
+func (a answer) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(a.Body, &m), "body: %s", a.Body)
+	return m
+}
+
+// Err is the error object of an error answer.
+func (a answer) Err(t *testing.T) map[string]any {
+	t.Helper()
+	e, ok := a.JSON(t)["error"].(map[string]any)
+	require.True(t, ok, "no error object in %s", a.Body)
+	return e
+}
+
+// call makes a request as role ("" for none); body is sent as is when it is a
+// string or []byte, else as JSON.
+func call(t *testing.T, method, path, role string, body any, header ...string) answer {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		require.NoError(t, err)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, h.url+path, rd)
+	require.NoError(t, err)
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+token(role))
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return answer{Code: resp.StatusCode, Header: resp.Header, Body: raw}
+}
+
+// plcIntake is a valid PLC intake body; change modifies it before use.
+func plcIntake(change func(m map[string]any)) map[string]any {
+	m := map[string]any{
+		"type":    "plc",
+		"channel": "phone",
+		"customer": map[string]any{
+			"full_name": "Иванов Иван Иванович", "phone": "+7 (900) 123-45-67",
+			"email": "customer@example.com", "address": "г. Москва, ул. Примерная, д. 1, кв. 2",
+		},
+		"product": map[string]any{
+			"brand": "Haier", "model": "C2F637CWRG", "category": "Холодильники",
+			"purchase_date": "2024-05-17", "store": "М.Видео",
+		},
+		"description": "Холодильник задымился и оплавился, повреждён пол на кухне",
+		"mood":        "взволнован",
+		"demands":     []string{"замена холодильника"},
+	}
+	if change != nil {
+		change(m)
+	}
+	return m
+}
+
+// openPLC opens a PLC case under a fresh key and returns its ID.
+func openPLC(t *testing.T, change func(m map[string]any)) string {
+	t.Helper()
+	a := call(t, "POST", "/v1/cases", "operator", plcIntake(change), "Idempotency-Key", "test-"+uuid.NewString())
+	require.Equal(t, http.StatusCreated, a.Code, "%s", a.Body)
+	return a.JSON(t)["id"].(string)
+}
+
+// view reads a case's view.
+func view(t *testing.T, id string) workflows.CaseView {
+	t.Helper()
+	a := call(t, "GET", "/v1/cases/"+id, "operator", nil)
+	require.Equal(t, http.StatusOK, a.Code, "%s", a.Body)
+	var v workflows.CaseView
+	require.NoError(t, json.Unmarshal(a.Body, &v))
+	return v
+}
+
+// waitState waits until the case reaches state.
+func waitState(t *testing.T, id, state string) workflows.CaseView {
+	t.Helper()
+	var v workflows.CaseView
+	require.Eventually(t, func() bool {
+		v = view(t, id)
+		return v.State == state
+	}, 15*time.Second, 50*time.Millisecond, "case %s never reached %s", id, state)
+	return v
+}
+
+// sendEvent posts an event as role.
+func sendEvent(t *testing.T, id, role, event string, data any) answer {
+	t.Helper()
+	body := map[string]any{"event": event}
+	if data != nil {
+		body["data"] = data
+	}
+	return call(t, "POST", "/v1/cases/"+id+"/events", role, body)
+}

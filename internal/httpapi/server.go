@@ -1,0 +1,352 @@
+// Package httpapi is caseflow's HTTP API v1 (SPEC §4): intake services and people
+// open cases, send events, read cases, task inboxes and the outbox through it.
+// Every call but /healthz needs a bearer token (package auth); the caller's role
+// decides what it may do. Errors are one coded type (Error) mapped to a status in
+// one function.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/internal/auth"
+	"github.com/caseflow/caseflow/internal/store"
+	"github.com/caseflow/caseflow/workflows"
+)
+
+// MaxBodyBytes is the largest request body the API reads (1 MiB).
+const MaxBodyBytes = 1 << 20
+
+// Timeouts of the Temporal calls one request makes.
+const (
+	// callTimeout bounds reads: describe, query, list.
+	callTimeout = 10 * time.Second
+	// stateQueryTimeout bounds the state query of an intake answer, which falls
+	// back to the initial state.
+	stateQueryTimeout = 2 * time.Second
+	// updateTimeout bounds an event, which waits for the case to apply it.
+	updateTimeout = 30 * time.Second
+)
+
+// Outbox reads the letters the engine sent.
+type Outbox interface {
+	ListOutbox(ctx context.Context, q store.OutboxQuery) ([]activities.SentMail, error)
+}
+
+// Config is everything the API depends on.
+type Config struct {
+	// Temporal is the SDK client, with the project's data converter already set.
+	Temporal client.Client
+	// Namespace is the Temporal namespace of the cases (visibility queries need it).
+	Namespace string
+	// DataConverter decodes memos read from visibility; nil is the SDK's default.
+	// Give the client's converter when it encrypts payloads.
+	DataConverter converter.DataConverter
+	// Outbox serves GET /v1/outbox.
+	Outbox Outbox
+	// Auth authenticates callers.
+	Auth *auth.Authenticator
+	// Env is the configuration snapshot a new case starts with.
+	Env func() workflows.CaseEnv
+	// Codec, when set, is mounted under /v1/codec/ (the remote payload codec of
+	// the Temporal UI): /v1/codec/encode and /v1/codec/decode reach it as /encode
+	// and /decode.
+	Codec http.Handler
+	// CodecOrigins are the origins (the UI's URL) allowed to call /v1/codec/ from
+	// a browser.
+	CodecOrigins []string
+	// CodecTrustOrigins lets a browser request from one of CodecOrigins use the
+	// codec without a token. Only `caseflow dev` sets it: its Temporal UI on
+	// loopback calls the codec over plain http, where the UI never forwards a
+	// token. A production deployment leaves it false and serves the UI over https.
+	CodecTrustOrigins bool
+	// Logger receives the access log and errors; nil discards them.
+	Logger *slog.Logger
+	// Metrics registers the API's metrics; nil is a private registry. GET
+	// /metrics serves it when it is also a prometheus.Gatherer (as a
+	// *prometheus.Registry is).
+	Metrics prometheus.Registerer
+}
+
+// Server is the HTTP API; it implements http.Handler.
+type Server struct {
+	cfg       Config
+	tc        client.Client
+	dc        converter.DataConverter
+	log       *slog.Logger
+	mux       *http.ServeMux
+	metrics   *metrics
+	caseTypes []caseTypeDoc
+}
+
+// New checks the config and builds the API.
+func New(cfg Config) (*Server, error) {
+	switch {
+	case cfg.Temporal == nil:
+		return nil, errors.New("httpapi: Temporal client is required")
+	case cfg.Namespace == "":
+		return nil, errors.New("httpapi: Namespace is required")
+	case cfg.Outbox == nil:
+		return nil, errors.New("httpapi: Outbox is required")
+	case cfg.Auth == nil:
+		return nil, errors.New("httpapi: Auth is required")
+	case cfg.Env == nil:
+		return nil, errors.New("httpapi: Env is required")
+	}
+	s := &Server{cfg: cfg, tc: cfg.Temporal, dc: cfg.DataConverter, log: cfg.Logger, mux: http.NewServeMux()}
+	if s.dc == nil {
+		s.dc = converter.GetDefaultDataConverter()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	m, gatherer, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	if s.caseTypes, err = describeCaseTypes(); err != nil {
+		return nil, err
+	}
+
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.Handle("GET /v1/case-types", s.authed(s.listCaseTypes))
+	s.mux.Handle("POST /v1/cases", s.authed(s.openCase))
+	s.mux.Handle("GET /v1/cases", s.authed(s.listCases))
+	s.mux.Handle("GET /v1/cases/{id}", s.authed(s.getCase))
+	s.mux.Handle("POST /v1/cases/{id}/events", s.authed(s.sendEvent))
+	s.mux.Handle("GET /v1/tasks", s.authed(s.listTasks))
+	s.mux.Handle("GET /v1/outbox", s.authed(s.listOutbox))
+	s.mux.Handle("GET /metrics", s.authed(s.serveMetrics(gatherer)))
+	if cfg.Codec != nil {
+		s.mux.Handle("/v1/codec/", s.codec(cfg.Codec, cfg.CodecOrigins, cfg.CodecTrustOrigins))
+	}
+	return s, nil
+}
+
+// ServeHTTP routes a request, answers unknown routes with a JSON error, and
+// records the access log and the request metrics.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	began := time.Now()
+	info := &requestInfo{}
+	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+	rec := &statusRecorder{ResponseWriter: w}
+
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.unrouted(rec, r)
+	} else {
+		s.mux.ServeHTTP(rec, r) // sets r.Pattern
+	}
+
+	route := r.Pattern
+	if route == "" {
+		route = "unmatched"
+	}
+	elapsed := time.Since(began)
+	code := rec.status()
+	s.metrics.observeRequest(route, code, elapsed)
+	attrs := []slog.Attr{
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+		slog.Int("status", code), slog.Int64("bytes", rec.bytes), slog.Duration("duration", elapsed),
+		slog.String("remote", r.RemoteAddr),
+	}
+	if info.caller.Name != "" {
+		attrs = append(attrs, slog.String("caller", info.caller.Name), slog.String("role", info.caller.Role))
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "http", attrs...)
+}
+
+// unrouted runs the mux's own answer for a request no pattern takes (404, 405, a
+// redirect) and turns an error answer into the API's JSON error.
+func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.mux.Handler(r)
+	c := &captureWriter{header: http.Header{}}
+	h.ServeHTTP(c, r)
+	switch c.code {
+	case http.StatusNotFound:
+		s.writeError(w, r, errorf(ECodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", c.header.Get("Allow"))
+		s.writeError(w, r, errorf(ECodeMethodNotAllowed, "%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, c.header.Get("Allow")))
+	default:
+		for k, v := range c.header {
+			w.Header()[k] = v
+		}
+		if c.code == 0 {
+			c.code = http.StatusOK
+		}
+		w.WriteHeader(c.code)
+		_, _ = w.Write(c.body.Bytes())
+	}
+}
+
+// handlerFunc is an API handler: it gets the authenticated caller and returns an
+// error instead of writing one.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, caller auth.Caller) error
+
+// authed requires a valid bearer token, then runs h and answers its error.
+func (s *Server) authed(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caller, ok := s.authenticate(r)
+		if !ok {
+			s.writeError(w, r, errorf(ECodeUnauthorized, "a valid bearer token is required (Authorization: Bearer <token>)"))
+			return
+		}
+		if err := h(w, r, caller); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// authenticate checks the request's token and notes the caller for the access log.
+func (s *Server) authenticate(r *http.Request) (auth.Caller, bool) {
+	caller, ok := s.cfg.Auth.Authenticate(r)
+	if ok {
+		if info, _ := r.Context().Value(infoKey{}).(*requestInfo); info != nil {
+			info.caller = caller
+		}
+	}
+	return caller, ok
+}
+
+// healthz answers 200 when Temporal answers, 503 otherwise.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if _, err := s.tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		s.writeError(w, r, &Error{Code: ECodeUnavailable, Message: "Temporal is not reachable", cause: err})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readBody reads a request body of at most MaxBodyBytes; the content type is not
+// checked.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, errorf(ECodeTooLarge, "request body exceeds the limit of 1 MiB (%d bytes)", MaxBodyBytes)
+	case err != nil:
+		return nil, fieldErrorf("body", "unable to read the request body: %v", err)
+	case len(bytes.TrimSpace(body)) == 0:
+		return nil, fieldErrorf("body", "request body is empty; a JSON object is expected")
+	}
+	return body, nil
+}
+
+// jsonError turns an encoding/json error of a request body into an invalid error
+// naming the field or the byte offset at fault.
+func jsonError(err error) *Error {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fieldErrorf("body", "malformed JSON at byte offset %d: %v", syntax.Offset, err)
+	case errors.As(err, &typeErr):
+		if typeErr.Field == "" {
+			return fieldErrorf("body", "must be a JSON object, not %s", typeErr.Value)
+		}
+		return fieldErrorf(typeErr.Field, "must be %s, not %s", typeErr.Type.Kind(), typeErr.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return fieldErrorf("body", "incomplete JSON")
+	}
+	return fieldErrorf("body", "%v", err)
+}
+
+// writeJSON writes v as the JSON answer.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, `{"error":{"code":"internal","message":"unable to encode the answer"}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// infoKey keys the request's *requestInfo in its context.
+type infoKey struct{}
+
+// requestInfo carries what handlers learn for the access log.
+type requestInfo struct {
+	caller auth.Caller
+}
+
+// statusRecorder remembers the status and size of an answer.
+type statusRecorder struct {
+	http.ResponseWriter
+	code  int
+	bytes int64
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Flush passes flushes through (streaming answers of the codec or metrics).
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (r *statusRecorder) status() int {
+	if r.code == 0 {
+		return http.StatusOK
+	}
+	return r.code
+}
+
+// captureWriter keeps an answer in memory.
+type captureWriter struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (c *captureWriter) Header() http.Header { return c.header }
+
+func (c *captureWriter) WriteHeader(code int) {
+	if c.code == 0 {
+		c.code = code
+	}
+}
+
+func (c *captureWriter) Write(b []byte) (int, error) {
+	if c.code == 0 {
+		c.code = http.StatusOK
+	}
+	return c.body.Write(b)
+}
