@@ -1,0 +1,160 @@
+// Package integration runs caseflow end to end in one process: the embedded
+// Temporal server, a real SQLite records store, the real mail service against a
+// loopback SMTP server, the worker and the HTTP API on free ports.
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/internal/auth"
+	"github.com/caseflow/caseflow/internal/codec"
+	"github.com/caseflow/caseflow/internal/config"
+	"github.com/caseflow/caseflow/internal/devserver"
+	"github.com/caseflow/caseflow/internal/devserver/devservertest"
+	"github.com/caseflow/caseflow/internal/httpapi"
+	"github.com/caseflow/caseflow/internal/mail"
+	"github.com/caseflow/caseflow/internal/mail/smtptest"
+	"github.com/caseflow/caseflow/internal/store"
+	"github.com/caseflow/caseflow/workflows"
+)
+
+// harness is one running caseflow.
+type harness struct {
+	t      testing.TB
+	server *devserver.Server
+	client client.Client
+	store  *store.Store
+	smtp   *smtptest.Server
+	api    *httptest.Server
+	cfg    *config.Config
+	// tokens maps a role to a bearer token of the example config.
+	tokens map[string]string
+}
+
+// newHarness boots caseflow in the test's process.
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("CASEFLOW_ integration tests boot the embedded Temporal server; skipped with -short")
+	}
+	ctx := context.Background()
+	h := &harness{t: t, cfg: config.Example(), smtp: smtptest.Start(t)}
+	h.tokens = map[string]string{}
+	for _, tok := range h.cfg.Auth.Tokens {
+		if _, ok := h.tokens[tok.Role]; !ok {
+			h.tokens[tok.Role] = tok.Token
+		}
+	}
+	// The test-only key of workflows/testdata, so recorded histories replay there.
+	key, err := os.ReadFile(filepath.Join("..", "..", "workflows", "testdata", "replay-key.txt"))
+	require.NoError(t, err)
+	cdc := mustCodec(t, strings.TrimSpace(string(key)))
+
+	h.server = devservertest.Start(t, devserver.Options{SearchAttributes: workflows.SearchAttributeTypes()})
+	h.client = devservertest.Client(t, h.server, client.Options{DataConverter: codec.DataConverter(cdc)})
+
+	h.store, err = store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "records.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = h.store.Close() })
+	tr, err := mail.NewSMTP(mail.SMTPConfig{Addr: h.smtp.Addr(), TLS: mail.TLSNone})
+	require.NoError(t, err)
+
+	w := worker.New(h.client, workflows.TaskQueue, worker.Options{})
+	workflows.Register(w, &activities.Activities{Mail: mail.New(h.store, tr, h.cfg.Mail.From, time.Now), Records: h.store, From: h.cfg.Mail.From})
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+
+	authn, err := auth.New(h.cfg.Auth.Tokens)
+	require.NoError(t, err)
+	api, err := httpapi.New(httpapi.Config{
+		Temporal: h.client, Namespace: h.server.Namespace(), Outbox: h.store, Auth: authn,
+		Env: h.cfg.Env, DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc),
+	})
+	require.NoError(t, err)
+	h.api = httptest.NewServer(api)
+	t.Cleanup(h.api.Close)
+	return h
+}
+
+func mustCodec(t testing.TB, key string) *codec.Codec {
+	var k config.Key
+	k.ID, k.Secret = "test", key
+	b, err := k.Bytes()
+	require.NoError(t, err)
+	c, err := codec.New(codec.Keys{Active: "test", Keys: map[string][]byte{"test": b}})
+	require.NoError(t, err)
+	return c
+}
+
+// call sends a request as role ("" = no token) and decodes the JSON answer.
+func (h *harness) call(method, path, role string, body any, header ...string) (int, map[string]any) {
+	h.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		require.NoError(h.t, err)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, h.api.URL+path, rd)
+	require.NoError(h.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+h.tokens[role])
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(h.t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(h.t, err)
+	out := map[string]any{}
+	if len(raw) > 0 && raw[0] == '{' {
+		require.NoError(h.t, json.Unmarshal(raw, &out), "%s", raw)
+	}
+	return resp.StatusCode, out
+}
+
+// open opens a case and returns its id.
+func (h *harness) open(role, key string, body any) string {
+	h.t.Helper()
+	status, out := h.call("POST", "/v1/cases", role, body, "Idempotency-Key", key)
+	require.Equal(h.t, http.StatusCreated, status, "%v", out)
+	return out["id"].(string)
+}
+
+// event posts an event and requires success; it returns the new view.
+func (h *harness) event(id, role, event string, data any) map[string]any {
+	h.t.Helper()
+	status, out := h.call("POST", "/v1/cases/"+id+"/events", role, map[string]any{"event": event, "data": data})
+	require.Equal(h.t, http.StatusOK, status, "%s: %v", event, out)
+	return out
+}
+
+// waitState polls the case until it reaches state.
+func (h *harness) waitState(id, state string) map[string]any {
+	h.t.Helper()
+	var last map[string]any
+	require.Eventually(h.t, func() bool {
+		_, last = h.call("GET", "/v1/cases/"+id, "admin", nil)
+		return last["state"] == state
+	}, 30*time.Second, 50*time.Millisecond, "case %s never reached %s: %v", id, state, fmt.Sprint(last["state"]))
+	return last
+}

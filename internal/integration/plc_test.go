@@ -1,0 +1,170 @@
+package integration
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/caseflow/caseflow/internal/mail/smtptest"
+	"github.com/caseflow/caseflow/workflows"
+)
+
+const (
+	customerName  = "Петрова Анна Сергеевна"
+	customerPhone = "+7 916 555-12-34"
+)
+
+func plcBody(channel string) map[string]any {
+	body := map[string]any{
+		"type": "plc", "channel": channel,
+		"customer":      map[string]any{"full_name": customerName, "phone": customerPhone, "email": "petrova@example.com", "address": "Казань, ул. Тестовая, 7"},
+		"product":       map[string]any{"brand": "Haier", "model": "C2F637CWRG", "category": "refrigerator", "purchase_date": "2024-12-20", "store": "Эльдорадо"},
+		"description":   "Холодильник задымился и загорелся, повреждён кухонный гарнитур",
+		"mood":          "напугана",
+		"demands":       []string{"компенсация кухни"},
+		"attachments":   []string{"mail-2211.eml"},
+		"source_ticket": "usedesk:9001",
+	}
+	return body
+}
+
+// TestPLCThroughTheAPI drives a PLC case from intake to closed over HTTP and
+// checks the letters on the wire and the records written.
+func TestPLCThroughTheAPI(t *testing.T) {
+	h := newHarness(t)
+	id := h.open("operator", "plc-e2e-1", plcBody("email"))
+	view := h.waitState(id, "awaiting_verdict")
+	assert.Equal(t, []any{"documents_received", "repeat_contact", "specialist_contacted", "verdict"}, view["allowed_events"])
+
+	msgs, err := h.smtp.WaitFor(3, 20*time.Second)
+	require.NoError(t, err)
+	request := findSubject(msgs, "PLC "+customerName+" CONS-")
+	require.NotNil(t, request, "the PLC request reaches the engineer")
+	assert.Equal(t, []string{"engineer.fridges@example.com"}, request.To)
+	assert.Equal(t, []string{"head.techsupport@example.com"}, request.Cc)
+	assert.Contains(t, request.Body, "На почте было зафиксировано обращение PLC")
+	assert.Contains(t, request.Body, "1. Номер телефона: "+customerPhone)
+	interim := findSubject(msgs, "Ваше обращение CONS-")
+	require.NotNil(t, interim)
+	assert.Equal(t, []string{"petrova@example.com"}, interim.To)
+
+	status, out := h.call("POST", "/v1/cases/"+id+"/events", "supervisor", map[string]any{"event": "close"})
+	assert.Equal(t, http.StatusConflict, status)
+	assert.Equal(t, "awaiting_verdict", errField(out, "state"))
+
+	h.event(id, "engineer", "verdict", map[string]any{"plc": true, "comment": "возгорание компрессора"})
+	h.event(id, "operator", "documents_received", map[string]any{"documents": []string{"fire_report", "refusal_decision"}, "attachments": []string{"fire.pdf"}})
+	h.event(id, "expert", "nrp_act_uploaded", map[string]any{"act_number": "НРП-7"})
+	h.event(id, "supervisor", "satisfaction_reported", map[string]any{"level": 5})
+	closed := h.event(id, "supervisor", "close", map[string]any{"note": "компенсация выплачена"})
+	assert.Equal(t, "closed", closed["state"])
+
+	msgs, err = h.smtp.WaitFor(7, 20*time.Second)
+	require.NoError(t, err)
+	group := findSubject(msgs, "PLC "+customerName+" CONS-")
+	require.NotNil(t, group)
+	var groupLetter *smtptest.Message
+	for i := range msgs {
+		if strings.Contains(msgs[i].Body, "признан PLC") {
+			groupLetter = &msgs[i]
+		}
+	}
+	require.NotNil(t, groupLetter, "the whole PLC group is mailed")
+	assert.Contains(t, groupLetter.Cc, "supervisors@example.com")
+	assert.Contains(t, groupLetter.Cc, "quality.expert@example.com")
+	nrp := findBody(msgs, "акт НРП загружен")
+	require.NotNil(t, nrp)
+	assert.Contains(t, nrp.Cc, "complaints@example.com")
+	for id, n := range h.smtp.CountByMessageID() {
+		assert.Equal(t, 1, n, "letter %s was mailed %d times", id, n)
+	}
+
+	recs, err := h.store.ListCaseRecords(context.Background(), id)
+	require.NoError(t, err)
+	require.Len(t, recs.Tickets, 1)
+	assert.Equal(t, "PLC", recs.Tickets[0].Category)
+	assert.Equal(t, "B2B_внутренние_коммуникации", recs.Tickets[0].Tag)
+	assert.Equal(t, "Выполнено", recs.Tickets[0].Status)
+	assert.Equal(t, []string{"usedesk:9001"}, recs.Tickets[0].Linked)
+	require.Len(t, recs.ServiceRequests, 1)
+	assert.Equal(t, "СРОЧНО", recs.ServiceRequests[0].Priority)
+	assert.True(t, strings.HasPrefix(recs.ServiceRequests[0].Description, "PLC"))
+
+	status, outbox := h.call("GET", "/v1/outbox?case_id="+id, "admin", nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.NotEmpty(t, outbox)
+
+	recordHistory(t, h, workflows.WorkflowID("plc", id), "plc_history.json")
+	assertNoPersonalDataInTemporal(t, h)
+}
+
+// recordHistory writes the case's history to workflows/testdata for the replay
+// test when CASEFLOW_RECORD_HISTORY is set.
+func recordHistory(t *testing.T, h *harness, workflowID, file string) {
+	if os.Getenv("CASEFLOW_RECORD_HISTORY") == "" {
+		return
+	}
+	iter := h.client.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	hist := &historypb.History{}
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		require.NoError(t, err)
+		hist.Events = append(hist.Events, ev)
+	}
+	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join("..", "..", "workflows", "testdata", file), raw, 0o644))
+	t.Logf("recorded %d history events to workflows/testdata/%s", len(hist.Events), file)
+}
+
+// assertNoPersonalDataInTemporal scans Temporal's SQLite files for the
+// customer's name and phone: the codec must have encrypted every payload.
+func assertNoPersonalDataInTemporal(t *testing.T, h *harness) {
+	t.Helper()
+	var scanned int
+	for _, suffix := range []string{"", "-wal"} {
+		raw, err := os.ReadFile(h.server.DBPath() + suffix)
+		if os.IsNotExist(err) {
+			continue
+		}
+		require.NoError(t, err)
+		scanned += len(raw)
+		for _, secret := range []string{customerName, customerPhone, "Петрова", "916 555"} {
+			assert.NotContains(t, string(raw), secret, "personal data in clear in %s%s", filepath.Base(h.server.DBPath()), suffix)
+		}
+	}
+	require.Positive(t, scanned, "the Temporal database was scanned")
+}
+
+func findSubject(msgs []smtptest.Message, prefix string) *smtptest.Message {
+	for i := range msgs {
+		if strings.HasPrefix(msgs[i].Subject, prefix) {
+			return &msgs[i]
+		}
+	}
+	return nil
+}
+
+func findBody(msgs []smtptest.Message, part string) *smtptest.Message {
+	for i := range msgs {
+		if strings.Contains(msgs[i].Body, part) {
+			return &msgs[i]
+		}
+	}
+	return nil
+}
+
+func errField(out map[string]any, key string) any {
+	e, _ := out["error"].(map[string]any)
+	return e[key]
+}
