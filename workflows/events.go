@@ -68,7 +68,7 @@ func DecodeStrict[T any](raw json.RawMessage) (*T, error) {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(v); err != nil {
-			return nil, jsonFieldError(err)
+			return nil, jsonFieldError(err, reflect.TypeFor[T]())
 		}
 		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 			return nil, fieldErr("data", "unexpected data after the JSON object")
@@ -86,13 +86,14 @@ func DecodeStrict[T any](raw json.RawMessage) (*T, error) {
 	return v, nil
 }
 
-// jsonFieldError turns an encoding/json error into a FieldError naming the field.
-func jsonFieldError(err error) *FieldError {
+// jsonFieldError turns an encoding/json error decoding into t into a FieldError
+// naming the field by its JSON path.
+func jsonFieldError(err error, t reflect.Type) *FieldError {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		field := JSONPath(t, typeErr.Field)
 		if field == "" {
 			field = "data"
 		}
@@ -106,6 +107,38 @@ func jsonFieldError(err error) *FieldError {
 		return fieldErr("data", "incomplete JSON")
 	default:
 		return fieldErr("data", "%v", err)
+	}
+}
+
+// JSONPath turns the field path encoding/json reports for t into the path a
+// client wrote: since Go 1.24 the path names untagged embedded structs
+// ("CommonIntake.customer.phone"), which the JSON document does not have.
+func JSONPath(t reflect.Type, field string) string {
+	embedded := map[string]bool{}
+	embeddedNames(t, embedded, map[reflect.Type]bool{})
+	if len(embedded) == 0 {
+		return field
+	}
+	parts := strings.Split(field, ".")
+	parts = slices.DeleteFunc(parts, func(p string) bool { return embedded[p] })
+	return strings.Join(parts, ".")
+}
+
+// embeddedNames collects the Go names of the untagged embedded structs within t.
+func embeddedNames(t reflect.Type, into map[string]bool, seen map[reflect.Type]bool) {
+	for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct || seen[t] {
+		return
+	}
+	seen[t] = true
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); f.Anonymous && name == "" {
+			into[f.Name] = true
+		}
+		embeddedNames(f.Type, into, seen)
 	}
 }
 

@@ -43,6 +43,8 @@ type harness struct {
 	smtp   *smtptest.Server
 	api    *httptest.Server
 	cfg    *config.Config
+	// records is the path of the SQLite records database.
+	records string
 	// tokens maps a role to a bearer token of the example config.
 	tokens map[string]string
 }
@@ -69,7 +71,8 @@ func newHarness(t testing.TB) *harness {
 	h.server = devservertest.Start(t, devserver.Options{SearchAttributes: workflows.SearchAttributeTypes()})
 	h.client = devservertest.Client(t, h.server, client.Options{DataConverter: codec.DataConverter(cdc)})
 
-	h.store, err = store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "records.db"))
+	h.records = filepath.Join(t.TempDir(), "records.db")
+	h.store, err = store.Open(ctx, "sqlite:"+h.records)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = h.store.Close() })
 	tr, err := mail.NewSMTP(mail.SMTPConfig{Addr: h.smtp.Addr(), TLS: mail.TLSNone})

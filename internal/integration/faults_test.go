@@ -1,0 +1,105 @@
+package integration
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	_ "modernc.org/sqlite" // a second connection that locks the records database
+)
+
+// TestWorkerFaults: an SMTP server that is down and a records database that is
+// locked past its busy timeout are transient faults — the activities retry with
+// backoff and every letter still goes out exactly once; a recipient the server
+// refuses for good becomes a supervisor's task on a case that goes on.
+func TestWorkerFaults(t *testing.T) {
+	h := newHarness(t)
+
+	t.Run("SMTP down, then up: every letter once", func(t *testing.T) {
+		h.smtp.Reset()
+		h.smtp.SetDown(true)
+		id := h.open("operator", "faults-smtp-down", plcBody("email"))
+		// The letters are retried while the server refuses connections; the case
+		// is recorded and waits for its request to reach the engineer.
+		require.Never(t, func() bool { return len(h.smtp.Messages()) > 0 }, 2*time.Second, 100*time.Millisecond)
+		h.smtp.SetDown(false)
+		h.waitState(id, "awaiting_verdict")
+		msgs, err := h.smtp.WaitFor(3, 30*time.Second)
+		require.NoError(t, err)
+		require.NotNil(t, findSubject(msgs, "PLC "+customerName+" CONS-"), "the request reached the engineer after the outage")
+		assertEachLetterOnce(t, h)
+		_, view := h.call("GET", "/v1/cases/"+id, "admin", nil)
+		assert.Empty(t, view["tasks"], "a transient outage leaves no manual work")
+	})
+
+	t.Run("records database locked past the busy timeout", func(t *testing.T) {
+		h.smtp.Reset()
+		db, err := sql.Open("sqlite", h.records)
+		require.NoError(t, err)
+		defer db.Close()
+		conn, err := db.Conn(context.Background())
+		require.NoError(t, err)
+		defer conn.Close()
+		_, err = conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE")
+		require.NoError(t, err)
+		released := make(chan struct{})
+		go func() {
+			// Longer than the store's busy_timeout (10 s), so the first attempt
+			// fails with "database is locked" and the retry succeeds.
+			time.Sleep(11 * time.Second)
+			_, _ = conn.ExecContext(context.Background(), "COMMIT")
+			close(released)
+		}()
+		id := h.open("operator", "faults-db-locked", plcBody("email"))
+		<-released
+		h.waitState(id, "awaiting_verdict")
+		msgs, err := h.smtp.WaitFor(3, 30*time.Second)
+		require.NoError(t, err)
+		request := findSubject(msgs, "PLC "+customerName+" CONS-")
+		require.NotNil(t, request, "the request went out once the database was free")
+		assertEachLetterOnce(t, h)
+		_, view := h.call("GET", "/v1/cases/"+id, "admin", nil)
+		assert.Empty(t, view["tasks"], "a lock that clears leaves no manual work")
+	})
+
+	t.Run("a refused recipient becomes a supervisor task", func(t *testing.T) {
+		h.smtp.Reset()
+		h.smtp.RejectRecipient("engineer.fridges@example.com")
+		id := h.open("operator", "faults-refused", plcBody("email"))
+		view := h.waitState(id, "awaiting_verdict")
+		var tasks []any
+		require.Eventually(t, func() bool {
+			_, view = h.call("GET", "/v1/cases/"+id, "admin", nil)
+			tasks, _ = view["tasks"].([]any)
+			return len(tasks) > 0
+		}, 30*time.Second, 50*time.Millisecond, "no task for the refused letter: %v", view)
+		task := tasks[0].(map[string]any)
+		assert.Equal(t, "supervisor", task["role"])
+		assert.Contains(t, task["title"], "выполните вручную")
+
+		status, out := h.call("GET", "/v1/tasks?role=supervisor", "supervisor", nil)
+		require.Equal(t, http.StatusOK, status)
+		items, _ := out["items"].([]any)
+		found := false
+		for _, it := range items {
+			found = found || strings.Contains(it.(map[string]any)["case_id"].(string), id)
+		}
+		assert.True(t, found, "the supervisor's inbox shows the task: %v", out)
+		// The case is not stuck: the engineer's verdict still moves it.
+		h.event(id, "engineer", "verdict", map[string]any{"plc": false, "comment": "не PLC"})
+		assertEachLetterOnce(t, h)
+	})
+}
+
+// assertEachLetterOnce fails when a Message-ID reached the SMTP server twice.
+func assertEachLetterOnce(t *testing.T, h *harness) {
+	t.Helper()
+	for id, n := range h.smtp.CountByMessageID() {
+		assert.Equal(t, 1, n, "letter %s was sent %d times", id, n)
+	}
+}
