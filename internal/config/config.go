@@ -186,10 +186,15 @@ func (c *Config) check() error {
 	}
 	if len(c.Codec.Keys) > 0 {
 		found := false
+		ids := map[string]bool{}
 		for i, k := range c.Codec.Keys {
 			if _, err := k.Bytes(); err != nil {
 				problems = append(problems, fmt.Sprintf("codec.keys[%d]: %v", i, err))
 			}
+			if ids[k.ID] {
+				problems = append(problems, fmt.Sprintf("codec.keys[%d].id %q is used twice: a payload names its key by id", i, k.ID))
+			}
+			ids[k.ID] = true
 			found = found || k.ID == c.Codec.Active
 		}
 		if !found {

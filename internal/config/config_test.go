@@ -55,3 +55,15 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		})
 	}
 }
+
+func TestCodecKeysMustHaveDistinctIDs(t *testing.T) {
+	secret := "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" // 32 bytes, base64
+	raw := string(exampleConfig(t)) + "codec:\n  active: k1\n  keys:\n    - {id: k1, secret: " + secret + "}\n    - {id: k1, secret: " + secret + "}\n"
+	_, err := Parse([]byte(raw))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `codec.keys[1].id "k1" is used twice`)
+
+	fixed := strings.Replace(raw, "- {id: k1, secret: "+secret+"}\n", "- {id: k0, secret: "+secret+"}\n", 1)
+	_, err = Parse([]byte(fixed))
+	assert.NoError(t, err)
+}
