@@ -87,3 +87,21 @@ func validChannel(v string, allowed ...string) error {
 	}
 	return oneOf("channel", v, allowed...)
 }
+
+// Document is a document of a checklist: a PLC customer's papers for ServiceB2B,
+// the documents a claim investigation gathers.
+type Document struct {
+	Code  string `json:"code"`
+	Title string `json:"title"`
+}
+
+// documentTitle is the title of the document code names in list, or code itself
+// for a document the list does not hold.
+func documentTitle(list []Document, code string) string {
+	for _, d := range list {
+		if d.Code == code {
+			return d.Title
+		}
+	}
+	return code
+}

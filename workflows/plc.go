@@ -41,29 +41,14 @@ const PLCPhoneScript = "Ваше обращение зафиксировано. 
 // PLCRecommendations are given to every PLC customer.
 const PLCRecommendations = "Технику не перемещать, не разбирать, не отмывать, не касаться её до прихода мастера из АСЦ."
 
-// PLCDocument is a document a PLC customer may send to ServiceB2B.
-type PLCDocument struct {
-	Code  string `json:"code"`
-	Title string `json:"title"`
-}
-
 // PLCDocuments is the checklist of the seed.
-var PLCDocuments = []PLCDocument{
+var PLCDocuments = []Document{
 	{"fire_report", "Донесение о пожаре"},
 	{"refusal_decision", "Постановление об отказе в возбуждении уголовного дела"},
 	{"receipt_warranty", "Чек, гарантийный талон"},
 	{"installation_doc", "Документ об установке бытовой техники"},
 	{"mounting_doc", "Документ о монтаже"},
 	{"gas_connection_act", "Акт подключения газа"},
-}
-
-func plcDocumentTitle(code string) string {
-	for _, d := range PLCDocuments {
-		if d.Code == code {
-			return d.Title
-		}
-	}
-	return code
 }
 
 // PreviousService is an earlier installation or repair the customer mentions.
@@ -191,7 +176,7 @@ func (d *DocumentsData) Validate() error {
 		return fieldErr("documents", "must list at least one document")
 	}
 	for i, code := range d.Documents {
-		if !slices.ContainsFunc(PLCDocuments, func(doc PLCDocument) bool { return doc.Code == code }) {
+		if !slices.ContainsFunc(PLCDocuments, func(doc Document) bool { return doc.Code == code }) {
 			codes := make([]string, len(PLCDocuments))
 			for j, doc := range PLCDocuments {
 				codes[j] = doc.Code
@@ -264,7 +249,7 @@ type CallAttempt struct {
 
 // DocumentStatus is one line of the documents checklist.
 type DocumentStatus struct {
-	PLCDocument
+	Document
 	Received   bool       `json:"received"`
 	ReceivedAt *time.Time `json:"received_at,omitempty"`
 	Awaited    bool       `json:"awaited"`
@@ -322,7 +307,7 @@ func PLC(ctx workflow.Context, in *PLCInput) (*CaseResult, error) {
 	w.caseCore.guard = w.guard
 	w.data = PLCData{Intake: in.Intake, Recommendations: PLCRecommendations, EscalationLevel: -1, CallAttempts: []CallAttempt{}}
 	for _, d := range PLCDocuments {
-		w.data.Documents = append(w.data.Documents, DocumentStatus{PLCDocument: d, Awaited: d.Code == "refusal_decision"})
+		w.data.Documents = append(w.data.Documents, DocumentStatus{Document: d, Awaited: d.Code == "refusal_decision"})
 	}
 	w.data.Attachments = slices.Clone(in.Intake.Attachments)
 	if err := w.setup(ctx); err != nil {
@@ -605,7 +590,7 @@ func (w *plcCase) apply(ctx workflow.Context, req EventRequest, spec *EventSpec,
 		now := workflow.Now(ctx)
 		var titles []string
 		for _, code := range d.Documents {
-			titles = append(titles, plcDocumentTitle(code))
+			titles = append(titles, documentTitle(PLCDocuments, code))
 			for i := range w.data.Documents {
 				if ds := &w.data.Documents[i]; ds.Code == code && !ds.Received {
 					ds.Received, ds.ReceivedAt, ds.Awaited = true, &now, false

@@ -42,30 +42,13 @@ const (
 	ClaimTaskArchived = "archived" // the archive record of a closed claim
 )
 
-// ClaimDocument is a document an investigation needs.
-type ClaimDocument struct {
-	Code  string `json:"code"`
-	Title string `json:"title"`
-}
-
 // ClaimDocuments are the documents every investigation gathers (seed 004); the
 // quality director may add others.
-var ClaimDocuments = []ClaimDocument{
+var ClaimDocuments = []Document{
 	{"contract", "Договор между предприятием и клиентом"},
 	{"technical_specification", "Техническое задание"},
 	{"acceptance_documents", "Приёмо-сдаточные документы"},
 	{"monitoring_data", "Данные последнего мониторинга"},
-}
-
-// claimDocumentTitle is the title of a standard document, or the text itself for
-// another document.
-func claimDocumentTitle(doc string) string {
-	for _, d := range ClaimDocuments {
-		if d.Code == doc {
-			return d.Title
-		}
-	}
-	return doc
 }
 
 // ReclamationIntake is the claim registration form (seed 004). The registration
@@ -1052,7 +1035,7 @@ func (w *reclamationCase) openInvestigation(ctx workflow.Context, actor Actor, w
 func (w *reclamationCase) requestDocument(ctx workflow.Context, e ClaimExecutor) (ClaimTaskEntry, error) {
 	return w.assign(ctx, ClaimTaskEntry{
 		Kind: ClaimTaskDocument, Role: RoleExecutor, Assignee: e.Name, Email: e.Email, Document: e.Document,
-		Title: fmt.Sprintf("Подготовить для разбирательства по рекламации № %d: %s", w.data.ClaimNumber, claimDocumentTitle(e.Document)),
+		Title: fmt.Sprintf("Подготовить для разбирательства по рекламации № %d: %s", w.data.ClaimNumber, documentTitle(ClaimDocuments, e.Document)),
 	}, dueSpec{}, PolicyReclamationDocument, []string{"document_ready"})
 }
 
