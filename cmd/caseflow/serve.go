@@ -205,9 +205,15 @@ type runtime struct {
 	http   *http.Server
 }
 
+// workerStopTimeout is how long a stopping worker lets its running activities
+// finish before it cancels them. With no wait, a letter the SMTP server has taken
+// is cut off before its outbox row is marked sent, and goes out again on the
+// retry after the restart.
+const workerStopTimeout = 10 * time.Second
+
 // startWorker starts a worker polling caseflow's task queue.
 func startWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.Config) (worker.Worker, error) {
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: workerStopTimeout})
 	workflows.Register(w, &activities.Activities{
 		Mail:    mail.New(st, tr, cfg.Mail.From, time.Now),
 		Records: st,
