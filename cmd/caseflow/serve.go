@@ -397,29 +397,20 @@ func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 		FlagSet:    fs,
 		Options:    []ff.Option{ff.WithEnvVarPrefix("CASEFLOW")},
 		Exec: func(ctx context.Context, _ []string) error {
-			log, cfg, cdc, tlsCfg, err := prepare(&c, &t, stderr)
-			if err != nil {
-				return err
-			}
-			if *records == "" {
-				return errors.New("--records is required (a SQLite file or postgres:// DSN)")
-			}
 			tr, err := c.transport()
 			if err != nil {
 				return err
 			}
-			rt := &runtime{}
-			defer rt.stop(log)
-			if rt.client, err = dial(ctx, t.address, t.namespace, tlsCfg, cdc, log); err != nil {
+			cl, err := connect(ctx, &c, &t, *records, stderr)
+			if err != nil {
 				return err
 			}
+			log, rt := cl.log, cl.rt
+			defer rt.stop(log)
 			if err := ensureSearchAttributes(ctx, rt.client, t.namespace); err != nil {
 				log.Warn("search attributes", "err", err)
 			}
-			if rt.store, err = store.Open(ctx, *records); err != nil {
-				return err
-			}
-			if rt.worker, err = startWorker(rt.client, rt.store, tr, cfg); err != nil {
+			if rt.worker, err = startWorker(rt.client, rt.store, tr, cl.cfg); err != nil {
 				return err
 			}
 			log.Info("worker polling", "task_queue", workflows.TaskQueue, "temporal", t.address, "namespace", t.namespace)
@@ -447,23 +438,14 @@ func newAPICmd(stderr io.Writer) *ffcli.Command {
 		FlagSet:    fs,
 		Options:    []ff.Option{ff.WithEnvVarPrefix("CASEFLOW")},
 		Exec: func(ctx context.Context, _ []string) error {
-			log, cfg, cdc, tlsCfg, err := prepare(&c, &t, stderr)
+			cl, err := connect(ctx, &c, &t, *records, stderr)
 			if err != nil {
 				return err
 			}
-			if *records == "" {
-				return errors.New("--records is required (a SQLite file or postgres:// DSN)")
-			}
-			rt := &runtime{}
+			log, rt := cl.log, cl.rt
 			defer rt.stop(log)
-			if rt.client, err = dial(ctx, t.address, t.namespace, tlsCfg, cdc, log); err != nil {
-				return err
-			}
-			if rt.store, err = store.Open(ctx, *records); err != nil {
-				return err
-			}
 			var ln net.Listener
-			if rt.http, ln, err = startAPI(*httpAddr, rt.client, t.namespace, rt.store, cfg, nil, cdc, splitList(*origins), false, log); err != nil {
+			if rt.http, ln, err = startAPI(*httpAddr, rt.client, t.namespace, rt.store, cl.cfg, nil, cl.cdc, splitList(*origins), false, log); err != nil {
 				return err
 			}
 			log.Info("API serving", "addr", ln.Addr().String())
@@ -471,6 +453,37 @@ func newAPICmd(stderr io.Writer) *ffcli.Command {
 			return nil
 		},
 	}
+}
+
+// connected is what caseflow worker and caseflow api share: the logger, the
+// config, the codec, and a runtime with a client of the cluster and the records
+// store. The caller stops the runtime.
+type connected struct {
+	log *slog.Logger
+	cfg *config.Config
+	cdc *codec.Codec
+	rt  *runtime
+}
+
+// connect loads the config and the codec, dials the cluster and opens the
+// records database named by records.
+func connect(ctx context.Context, c *common, t *temporalFlags, records string, stderr io.Writer) (*connected, error) {
+	log, cfg, cdc, tlsCfg, err := prepare(c, t, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if records == "" {
+		return nil, errors.New("--records is required (a SQLite file or postgres:// DSN)")
+	}
+	rt := &runtime{}
+	if rt.client, err = dial(ctx, t.address, t.namespace, tlsCfg, cdc, log); err != nil {
+		return nil, err
+	}
+	if rt.store, err = store.Open(ctx, records); err != nil {
+		rt.stop(log)
+		return nil, err
+	}
+	return &connected{log: log, cfg: cfg, cdc: cdc, rt: rt}, nil
 }
 
 func prepare(c *common, t *temporalFlags, stderr io.Writer) (*slog.Logger, *config.Config, *codec.Codec, *tls.Config, error) {
