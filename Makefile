@@ -5,9 +5,10 @@ GO ?= go
 CASEFLOW_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export CASEFLOW_TEST_POSTGRES
 BENCH_ARGS ?=
-FUZZTIME ?= 10s
+# Fuzz runs in make test are a fixed number of inputs per target (FUZZTIME=30s for longer).
+FUZZTIME ?= 5000x
 
-.PHONY: run build test test-short fuzz bench lint vet clean
+.PHONY: run build test test-short test-crash fuzz bench lint vet clean
 
 ## run: caseflow dev — embedded Temporal + Web UI, worker and HTTP API on loopback
 run:
@@ -26,9 +27,15 @@ test: vet
 test-short:
 	$(GO) test -short -count=1 ./...
 
-## fuzz: each fuzz target for FUZZTIME
+## test-crash: the long crash test: 200 cases, 10 kill -9 of caseflow dev (about 3 minutes)
+test-crash:
+	CASEFLOW_CRASH_LONG=1 $(GO) test -count=1 -timeout 30m -v -run 'TestCrashRecovery|TestGracefulShutdown' ./internal/crashtest/
+
+## fuzz: each fuzz target for FUZZTIME (the API's targets without the embedded server: -tags nodevserver)
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzAddWorking$$' -fuzztime=$(FUZZTIME) ./internal/calendar/
+	$(GO) test -tags nodevserver -run='^$$' -fuzz='^FuzzIntakeBody$$' -fuzztime=$(FUZZTIME) ./internal/httpapi/
+	$(GO) test -tags nodevserver -run='^$$' -fuzz='^FuzzEventBody$$' -fuzztime=$(FUZZTIME) ./internal/httpapi/
 
 ## bench: caseflow's cost against a bare Temporal workflow (BENCH_ARGS passed through)
 bench:
@@ -36,6 +43,7 @@ bench:
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags nodevserver ./internal/httpapi/
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
 
 clean:

@@ -77,9 +77,15 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 	if !ct.CanOpen(caller.Role) {
 		return errorf(ECodeForbidden, "role %q may not open %s cases (allowed: %s)", caller.Role, ct.Name, strings.Join(ct.IntakeRoles, ", "))
 	}
+	if err := checkJSON(body, ct.IntakeType, ""); err != nil {
+		return err
+	}
 	intake, err := ct.DecodeIntake(body)
 	if err != nil {
 		return dataError(err, ct.IntakeType, "")
+	}
+	if err := checkEncodedSize(intake, MaxIntakeBytes, "body", "the intake"); err != nil {
+		return err
 	}
 
 	meta := workflows.CaseMeta{ID: caseIDFor(ct.Name, key), Type: ct.Name}
@@ -309,7 +315,14 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request, caller auth.C
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return fieldErrorf(strings.Trim(name, `"`), "unknown field: the body is {\"event\": \"...\", \"data\": {...}}")
+			field, uerr := strconv.Unquote(name) // encoding/json quotes it with %q
+			switch {
+			case uerr != nil:
+				field = name
+			case field == "":
+				field = `""`
+			}
+			return fieldErrorf(field, "unknown field: the body is {\"event\": \"...\", \"data\": {...}}")
 		}
 		return jsonError(err)
 	}
@@ -318,6 +331,9 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request, caller auth.C
 	}
 	if req.Event == nil || *req.Event == "" {
 		return fieldErrorf("event", "is required")
+	}
+	if err := checkJSON(body, nil, ""); err != nil {
+		return err
 	}
 
 	ctx, cancel := context.WithTimeout(r.Context(), updateTimeout)
@@ -349,8 +365,14 @@ func (s *Server) applyEvent(ctx context.Context, c *foundCase, spec *workflows.E
 	if !spec.Allows(req.Actor.Role) {
 		return view, errorf(ECodeForbidden, "role %q may not send %s (allowed: %s)", req.Actor.Role, spec.Name, strings.Join(spec.Roles, ", "))
 	}
+	if err := checkJSON(req.Data, spec.DataType, "data"); err != nil {
+		return view, err
+	}
 	if _, err := spec.Decode(req.Data); err != nil {
 		return view, dataError(err, spec.DataType, "data")
+	}
+	if err := checkEncodedSize(req.Data, MaxEventDataBytes, "data", "the event's data"); err != nil {
+		return view, err
 	}
 	if !c.Running {
 		return view, s.closedConflict(ctx, c)

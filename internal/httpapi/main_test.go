@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"sync"
@@ -17,18 +16,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 
 	"github.com/caseflow/caseflow/activities"
 	"github.com/caseflow/caseflow/activities/activitiestest"
-	"github.com/caseflow/caseflow/internal/auth"
-	"github.com/caseflow/caseflow/internal/codec"
-	"github.com/caseflow/caseflow/internal/config"
-	"github.com/caseflow/caseflow/internal/devserver"
 	"github.com/caseflow/caseflow/internal/store"
 	"github.com/caseflow/caseflow/workflows"
 )
@@ -68,7 +60,23 @@ auth:
 `
 
 // h is the package's one environment: a Temporal dev server, a worker and the API.
+// It starts on the first test that needs it (needServer), so that the tests and
+// fuzz targets that need no server (run on their own, or in the fuzzing worker
+// processes, which run TestMain too) never pay for one. Built with the tag
+// nodevserver, the test binary leaves the Temporal server out altogether
+// (devserver_test.go) and skips the tests that need it: a fuzzing build then
+// instruments a third of the code, and runs several times faster.
 var h *harness
+
+// errNoDevServer is startHarness's error in a build without the server.
+var errNoDevServer = errors.New("built with -tags nodevserver: no embedded Temporal server")
+
+var (
+	serverOnce sync.Once
+	serverErr  error
+	// stops stops what the harness started, in reverse order.
+	stops []func()
+)
 
 type harness struct {
 	url       string
@@ -82,95 +90,32 @@ type harness struct {
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if testing.Short() {
-		os.Exit(m.Run())
-	}
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "httpapi tests:", err)
-		code = 1
+	code := m.Run()
+	for i := len(stops) - 1; i >= 0; i-- {
+		stops[i]()
 	}
 	os.Exit(code)
 }
 
-func run(m *testing.M) (int, error) {
-	dir, err := os.MkdirTemp("", "httpapi-test-")
-	if err != nil {
-		return 1, err
-	}
-	defer os.RemoveAll(dir)
-	addr, err := devserver.FreeAddr()
-	if err != nil {
-		return 1, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	warnings := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := devserver.Start(ctx, devserver.Options{
-		DataDir: dir, FrontendAddr: addr, SearchAttributes: workflows.SearchAttributeTypes(), Synchronous: "NORMAL",
-	})
-	if err != nil {
-		return 1, err
-	}
-	defer srv.Stop()
-
-	// The client encrypts payloads as production does, so memos and refusal
-	// details are read back through the codec.
-	cdc, err := codec.New(codec.Keys{Active: "test", Keys: map[string][]byte{"test": bytes.Repeat([]byte{7}, codec.KeySize)}})
-	if err != nil {
-		return 1, err
-	}
-	tc, err := client.DialContext(ctx, client.Options{
-		HostPort: srv.FrontendAddr(), Namespace: srv.Namespace(),
-		DataConverter: codec.DataConverter(cdc), FailureConverter: codec.FailureConverter(cdc),
-		Logger: sdklog.NewStructuredLogger(warnings.With("logger", "sdk")),
-	})
-	if err != nil {
-		return 1, err
-	}
-	defer tc.Close()
-
-	env := &harness{tc: tc, namespace: srv.Namespace()}
-	env.mailer = &activitiestest.Mailer{SendFn: func(m activities.Mail, _ int) error {
-		if _, fail := env.failMail.Load(m.CaseID); fail {
-			return &activities.PermanentError{Err: fmt.Errorf("550 mailbox unavailable")}
-		}
-		return nil
-	}}
-	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Mail: env.mailer, Records: &activitiestest.Records{}, From: "caseflow@example.com"})
-	if err := w.Start(); err != nil {
-		return 1, err
-	}
-	defer w.Stop()
-
-	cfg, err := config.Parse([]byte(testConfig))
-	if err != nil {
-		return 1, err
-	}
-	authn, err := auth.New(cfg.Auth.Tokens)
-	if err != nil {
-		return 1, err
-	}
-	api, err := New(Config{
-		Temporal: tc, Namespace: srv.Namespace(), DataConverter: codec.DataConverter(cdc), Outbox: memOutbox{env.mailer}, Auth: authn,
-		Env: cfg.Env, Logger: warnings, Metrics: prometheus.NewRegistry(),
-	})
-	if err != nil {
-		return 1, err
-	}
-	hs := httptest.NewServer(api)
-	defer hs.Close()
-	env.url = hs.URL
-	h = env
-	return m.Run(), nil
-}
-
-// needServer skips a test that needs the Temporal server under -short.
+// needServer starts the harness on first use, and skips a test that needs the
+// Temporal server under -short.
 func needServer(t *testing.T) {
 	t.Helper()
-	if h == nil {
+	if testing.Short() {
 		t.Skip("needs the embedded Temporal server; skipped with -short")
+	}
+	serverOnce.Do(func() {
+		began := time.Now()
+		h, serverErr = startHarness()
+		if serverErr == nil {
+			fmt.Fprintf(os.Stderr, "httpapi tests: embedded Temporal server started in %s\n", time.Since(began).Round(time.Millisecond))
+		}
+	})
+	if errors.Is(serverErr, errNoDevServer) {
+		t.Skip(serverErr)
+	}
+	if serverErr != nil {
+		t.Fatalf("httpapi tests: %v", serverErr)
 	}
 }
 

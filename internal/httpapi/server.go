@@ -13,6 +13,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,6 +90,7 @@ type Server struct {
 	mux       *http.ServeMux
 	metrics   *metrics
 	caseTypes []caseTypeDoc
+	routes    []route
 }
 
 // New checks the config and builds the API.
@@ -120,19 +123,49 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.Handle("GET /v1/case-types", s.authed(s.listCaseTypes))
-	s.mux.Handle("POST /v1/cases", s.authed(s.openCase))
-	s.mux.Handle("GET /v1/cases", s.authed(s.listCases))
-	s.mux.Handle("GET /v1/cases/{id}", s.authed(s.getCase))
-	s.mux.Handle("POST /v1/cases/{id}/events", s.authed(s.sendEvent))
-	s.mux.Handle("GET /v1/tasks", s.authed(s.listTasks))
-	s.mux.Handle("GET /v1/outbox", s.authed(s.listOutbox))
-	s.mux.Handle("GET /metrics", s.authed(s.serveMetrics(gatherer)))
+	s.routes = s.routeTable(gatherer)
+	for _, rt := range s.routes {
+		if rt.public {
+			s.mux.Handle(rt.pattern, s.public(rt.h))
+		} else {
+			s.mux.Handle(rt.pattern, s.authed(rt.roles, rt.h))
+		}
+	}
 	if cfg.Codec != nil {
 		s.mux.Handle("/v1/codec/", s.codec(cfg.Codec, cfg.CodecOrigins, cfg.CodecTrustOrigins))
 	}
 	return s, nil
+}
+
+// route is one endpoint of the API and who may call it.
+type route struct {
+	pattern string
+	// public needs no token.
+	public bool
+	// roles may call the route; empty: every role.
+	roles []string
+	h     handlerFunc
+}
+
+// adminOnly is the roles of the routes only admins may call.
+var adminOnly = []string{workflows.RoleAdmin}
+
+// routeTable is every route of the API but the optional codec, and the one place
+// the API decides which roles may call which route. Which roles may open a case
+// of a type or send one of its events is the case type's (workflows.CaseType
+// IntakeRoles and EventSpec.Roles); the handlers check those.
+func (s *Server) routeTable(gatherer prometheus.Gatherer) []route {
+	return []route{
+		{pattern: "GET /healthz", public: true, h: s.healthz},
+		{pattern: "GET /v1/case-types", h: s.listCaseTypes},
+		{pattern: "POST /v1/cases", h: s.openCase},
+		{pattern: "GET /v1/cases", h: s.listCases},
+		{pattern: "GET /v1/cases/{id}", h: s.getCase},
+		{pattern: "POST /v1/cases/{id}/events", h: s.sendEvent},
+		{pattern: "GET /v1/tasks", h: s.listTasks},
+		{pattern: "GET /v1/outbox", roles: adminOnly, h: s.listOutbox},
+		{pattern: "GET /metrics", roles: adminOnly, h: s.serveMetrics(gatherer)},
+	}
 }
 
 // ServeHTTP routes a request, answers unknown routes with a JSON error, and
@@ -195,15 +228,29 @@ func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
 // error instead of writing one.
 type handlerFunc func(w http.ResponseWriter, r *http.Request, caller auth.Caller) error
 
-// authed requires a valid bearer token, then runs h and answers its error.
-func (s *Server) authed(h handlerFunc) http.Handler {
+// authed requires a valid bearer token of one of roles (any role when empty),
+// then runs h and answers its error.
+func (s *Server) authed(roles []string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		caller, ok := s.authenticate(r)
 		if !ok {
 			s.writeError(w, r, errorf(ECodeUnauthorized, "a valid bearer token is required (Authorization: Bearer <token>)"))
 			return
 		}
+		if len(roles) > 0 && !slices.Contains(roles, caller.Role) {
+			s.writeError(w, r, errorf(ECodeForbidden, "role %q may not call %s (allowed: %s)", caller.Role, r.Pattern, strings.Join(roles, ", ")))
+			return
+		}
 		if err := h(w, r, caller); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// public runs h without a token and answers its error.
+func (s *Server) public(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r, auth.Caller{}); err != nil {
 			s.writeError(w, r, err)
 		}
 	})
@@ -221,14 +268,14 @@ func (s *Server) authenticate(r *http.Request) (auth.Caller, bool) {
 }
 
 // healthz answers 200 when Temporal answers, 503 otherwise.
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ auth.Caller) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	if _, err := s.tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		s.writeError(w, r, &Error{Code: ECodeUnavailable, Message: "Temporal is not reachable", cause: err})
-		return
+		return &Error{Code: ECodeUnavailable, Message: "Temporal is not reachable", cause: err}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
 }
 
 // readBody reads a request body of at most MaxBodyBytes; the content type is not

@@ -1,0 +1,135 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/caseflow/caseflow/workflows"
+)
+
+// Bodies of the existing tests (api_test.go, internal/integration, workflows),
+// as seeds of the fuzz targets and the requests of the access matrix. The first
+// body of each case type and event is a valid one.
+
+// seedIntakes are intake bodies by case type.
+var seedIntakes = map[string][]string{
+	"plc": {
+		// api_test.go plcIntake
+		`{"type":"plc","channel":"phone","customer":{"full_name":"Иванов Иван Иванович","phone":"+7 (900) 123-45-67","email":"customer@example.com","address":"г. Москва, ул. Примерная, д. 1, кв. 2"},"product":{"brand":"Haier","model":"C2F637CWRG","category":"Холодильники","purchase_date":"2024-05-17","store":"М.Видео"},"description":"Холодильник задымился и оплавился, повреждён пол на кухне","mood":"взволнован","demands":["замена холодильника"]}`,
+		// internal/integration plcBody("email")
+		`{"type":"plc","channel":"email","customer":{"full_name":"Петрова Анна Сергеевна","phone":"+7 916 555-12-34","email":"petrova@example.com","address":"Казань, ул. Тестовая, 7"},"product":{"brand":"Haier","model":"C2F637CWRG","category":"refrigerator","purchase_date":"2024-12-20","store":"Эльдорадо"},"description":"Холодильник задымился и загорелся, повреждён кухонный гарнитур","mood":"напугана","demands":["компенсация кухни"],"attachments":["mail-2211.eml"],"source_ticket":"usedesk:9001"}`,
+		// workflows plcIntake(ChannelChat)
+		`{"type":"plc","channel":"chat","customer":{"full_name":"Иванов Иван Иванович","phone":"+7 912 345-67-89","email":"ivanov@example.com","address":"Москва, ул. Примерная, 1"},"product":{"brand":"Haier","model":"HW60-BP10919B","category":"washing_machine","purchase_date":"2025-03-01","store":"М.Видео"},"description":"Стиральная машина загорелась во время стирки, обгорел пол","mood":"взволнован, требует срочного решения","demands":["заменить технику","компенсировать ремонт пола"],"previous_service":[{"number":"SR-777","date":"2025-03-05","asc":"АСЦ Север"}],"attachments":["call-recording-42.mp3"],"source_ticket":"usedesk:5555","has_nrp_act":false,"compensation_demanded":true,"volunteered_damage":"пол на кухне"}`,
+		// workflows plc_test.go: the НРП exclusion
+		`{"type":"plc","channel":"phone","customer":{"full_name":"А","phone":"+79120000000"},"product":{},"has_nrp_act":true,"compensation_demanded":true}`,
+		// api_test.go TestIntakeBadBodies and workflows plc_test.go
+		`{"type":"plc","channel":"phone","victims":2}`,
+		`{"type":"plc","channel":"phone","customer":{"full_name":"И","phone":79001234567}}`,
+		`{"type":"plc","channel":"phone","product":{"purchase_date":"17.05.2024"}}`,
+		`{"type": "plc", "channel": }`,
+		`[1, 2]`,
+		``,
+		`{"type":"spaceship"}`,
+		`{"type":7}`,
+		`{"channel":"phone"}`,
+	},
+	"reclamation": {
+		// internal/integration claimBody
+		`{"type":"reclamation","channel":"email","received_by":"operator-1","received_by_email":"operator1@example.com","client":"АО «Заказчик»","client_email":"claims@client.example.com","project":"Линия розлива Л-2","serial_numbers":["SN-1001","SN-1002"],"shipment_date":"2025-09-01","shipment_responsible":"Сидоров С. С.","documents":["claim.pdf","photo-1.jpg"],"comment":"Оборудование выдаёт продукцию несоответствующего качества"}`,
+		// workflows claimIntake
+		`{"type":"reclamation","channel":"email","received_by":"operator-1","received_by_email":"operator1@example.com","client":"ООО «Ромашка»","client_email":"claims@romashka.example.com","project":"Линия розлива Л-2","serial_numbers":["SN-001","SN-002"],"shipment_date":"2025-09-01","shipment_responsible":"Сидоров С. С.","documents":["claim-letter.pdf"],"comment":"Линия выдаёт продукцию несоответствующего качества: недолив 5 %."}`,
+		`{"type":"reclamation","channel":"in_person","received_by":"expert-1","received_by_role":"expert","client":"ООО «Ромашка»","customer":{"email":"boss@romashka.example.com"},"project":"П","shipment_date":"2025-09-01","shipment_responsible":"С","documents":["a"],"comment":"к","contract_number":"Д-1"}`,
+		// workflows reclamation_test.go
+		`{"type":"reclamation","claim_number":7}`,
+	},
+}
+
+// seedEvents are event data by case type and event.
+var seedEvents = map[string]map[string][]string{
+	"plc": {
+		"call_attempt":          {`{"reached":false,"note":"не берёт трубку"}`, `{"reached":true,"note":"обещал ответить"}`, `{}`},
+		"verdict":               {`{"plc":true,"comment":"возгорание по вине техники"}`, `{"plc":false}`, `{"comment":"посмотрю"}`, `{"plc":"yes"}`},
+		"specialist_contacted":  {`{"note":"визит завтра"}`},
+		"repeat_contact":        {`{"note":"снова звонит"}`, `null`},
+		"documents_received":    {`{"documents":["fire_report","receipt_warranty"],"attachments":["fire-report.pdf"]}`, `{"documents":["fire_report","refusal_decision"],"attachments":["fire.pdf"]}`, `{"documents":["passport"]}`},
+		"nrp_act_uploaded":      {`{"act_number":"НРП-15","attachment":"nrp-15.pdf"}`, `{"act_number":"НРП-42"}`},
+		"satisfaction_reported": {`{"level":4,"comment":"доволен компенсацией"}`, `{"level":5}`, `{"level":9}`},
+		"close":                 {`{"note":"урегулировано"}`, `{"note":"компенсация выплачена"}`},
+	},
+	"reclamation": {
+		"return_for_data": {`{"comment":"Нет номера договора"}`, `{"comment":"Укажите номер договора"}`},
+		"resubmit":        {`{"comment":"Добавлены серийные номера","serial_numbers":["SN-002","SN-003"],"documents":["act-12.pdf"]}`, `{"comment":"Номер договора указан","contract_number":"Д-17/2025"}`},
+		"reject":          {`{"reason":"Недолив вызван нарушением клиентом регламента обслуживания (п. 4.2 договора)."}`, `{}`},
+		"open_investigation": {
+			`{"hearing_date":"2025-10-24","executors":[{"document":"contract","name":"executor-1","email":"executor1@example.com"},{"document":"technical_specification","name":"executor-1","email":"executor1@example.com"},{"document":"acceptance_documents","name":"executor-2","email":"executor2@example.com"},{"document":"monitoring_data","name":"executor-1","email":"executor1@example.com"}]}`,
+			`{"hearing_date":"2025-10-24","executors":[{"document":"contract","name":"executor-1","email":"executor1@example.com"}]}`,
+		},
+		"request_document": {`{"document":"Рекламационный акт клиента","name":"executor-1","email":"ivanov@example.com"}`},
+		"document_ready":   {`{"task_id":"c1-t3","note":"готово","attachments":["doc-0.pdf"]}`, `{"task_id":""}`},
+		"commission_held": {
+			`{"protocol":"Комиссия установила: недолив вызван износом дозатора №3.","causes":"Износ дозатора №3 сверх ресурса","members":["Заместитель технического директора по качеству","Иванов И. И."],"plan":[{"task":"Заменить дозатор №3","assignee":"executor-1","due":"2 working days"},{"task":"Провести повторный мониторинг линии","assignee":"executor-2","email":"petrov@example.com","due":"2025-10-24"}]}`,
+			`{"protocol":"x","plan":[{"task":"x","assignee":"executor-1","due":"soon"}]}`,
+		},
+		"task_reported":       {`{"task_id":"c1-t9","report":"Дозатор заменён, акт 45"}`},
+		"client_confirmation": {`{"resolved":true,"comment":"Клиент подтвердил устранение"}`, `{"resolved":false,"comment":"Недолив повторился"}`, `{"resolved":true,"hearing_date":"2025-10-24"}`},
+	},
+}
+
+// validIntake is a valid intake body of a case type, or a body naming only the
+// type (which is refused as invalid) for a type without seeds.
+func validIntake(caseType string) (body string, valid bool) {
+	if s := seedIntakes[caseType]; len(s) > 0 {
+		return s[0], true
+	}
+	return fmt.Sprintf(`{"type":%q}`, caseType), false
+}
+
+// eventBodyOf is the body of POST /v1/cases/{id}/events.
+func eventBodyOf(event, data string) string {
+	if data == "" {
+		return fmt.Sprintf(`{"event":%q}`, event)
+	}
+	return fmt.Sprintf(`{"event":%q,"data":%s}`, event, data)
+}
+
+// validEvent is the body of a valid event, or of the event without data for an
+// event without seeds.
+func validEvent(caseType, event string) (body string, valid bool) {
+	if s := seedEvents[caseType][event]; len(s) > 0 {
+		return eventBodyOf(event, s[0]), true
+	}
+	return eventBodyOf(event, ""), false
+}
+
+// TestSeedsAreValid keeps the seeds honest: the first of each is accepted by
+// the case type's own decoding, so the access matrix can expect a success.
+func TestSeedsAreValid(t *testing.T) {
+	for name, bodies := range seedIntakes {
+		ct, ok := workflows.Lookup(name)
+		if !ok {
+			t.Errorf("seed of unknown case type %s", name)
+			continue
+		}
+		if _, err := ct.DecodeIntake(json.RawMessage(bodies[0])); err != nil {
+			t.Errorf("the first %s intake seed is invalid: %v", name, err)
+		}
+	}
+	for name, events := range seedEvents {
+		ct, ok := workflows.Lookup(name)
+		if !ok {
+			t.Errorf("seed of unknown case type %s", name)
+			continue
+		}
+		for event, data := range events {
+			spec := ct.Event(event)
+			if spec == nil {
+				t.Errorf("seed of unknown event %s of %s", event, name)
+				continue
+			}
+			if _, err := spec.Decode(json.RawMessage(data[0])); err != nil {
+				t.Errorf("the first %s %s seed is invalid: %v", name, event, err)
+			}
+		}
+	}
+}
