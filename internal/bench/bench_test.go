@@ -21,8 +21,8 @@ func TestRunReportsEveryScenario(t *testing.T) {
 	defer cancel()
 	var table, progress bytes.Buffer
 	rep, err := bench.Run(ctx, bench.Options{
-		Quick: true, Synchronous: []string{"FULL"}, InFlight: 4, Duration: 1500 * time.Millisecond,
-		Warmup: 200 * time.Millisecond, Parked: 10, Rounds: 1, ReplayEvents: 60,
+		Quick: true, Synchronous: []string{"FULL"}, InFlight: 4, Duration: 4 * time.Second, // long enough to close cases while other test packages load the machine
+		Warmup: time.Second, Parked: 10, Rounds: 1, ReplayEvents: 60,
 		Dir: t.TempDir(), Progress: &progress,
 	}, &table)
 	t.Log("\n" + progress.String() + "\n" + table.String())
