@@ -166,43 +166,11 @@ func dataError(err error, t reflect.Type, prefix string) error {
 		}
 		return fieldErrorf(prefix, "%v", err)
 	}
-	field := jsonPath(t, fe.Field)
+	field := workflows.JSONPath(t, fe.Field)
 	if prefix != "" {
 		field = dataField(field)
 	}
 	return fieldErrorf(field, "%s", fe.Problem)
-}
-
-// jsonPath drops from a field path the names of embedded Go structs, which
-// encoding/json (Go 1.24+) puts in UnmarshalTypeError.Field: for an intake that
-// embeds CommonIntake, "CommonIntake.customer.phone" becomes "customer.phone".
-func jsonPath(t reflect.Type, field string) string {
-	embedded := map[string]bool{}
-	embeddedNames(t, embedded, map[reflect.Type]bool{})
-	if len(embedded) == 0 {
-		return field
-	}
-	parts := strings.Split(field, ".")
-	parts = slices.DeleteFunc(parts, func(p string) bool { return embedded[p] })
-	return strings.Join(parts, ".")
-}
-
-// embeddedNames collects the Go names of the untagged embedded structs within t.
-func embeddedNames(t reflect.Type, into map[string]bool, seen map[reflect.Type]bool) {
-	for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
-		t = t.Elem()
-	}
-	if t == nil || t.Kind() != reflect.Struct || seen[t] {
-		return
-	}
-	seen[t] = true
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); f.Anonymous && name == "" {
-			into[f.Name] = true
-		}
-		embeddedNames(f.Type, into, seen)
-	}
 }
 
 // foundCase is a case located by its ID.
@@ -377,10 +345,11 @@ func (s *Server) applyEvent(ctx context.Context, c *foundCase, spec *workflows.E
 	if !c.Running {
 		return view, s.closedConflict(ctx, c)
 	}
+	// No run ID: the update goes to the case's current run, so a case that has
+	// continued as new since it was found still gets the event.
 	h, err := s.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		UpdateID:     updateID,
 		WorkflowID:   c.WfID,
-		RunID:        c.RunID,
 		UpdateName:   workflows.UpdateEvent,
 		Args:         []any{req},
 		WaitForStage: client.WorkflowUpdateStageCompleted,

@@ -162,8 +162,8 @@ func TestErrorBody(t *testing.T) {
 }
 
 func TestJSONPathDropsEmbeddedStructs(t *testing.T) {
-	assert.Equal(t, "customer.phone", jsonPath(workflows.Types()[0].IntakeType, "CommonIntake.customer.phone"))
-	assert.Equal(t, "mood", jsonPath(workflows.Types()[0].IntakeType, "mood"))
+	assert.Equal(t, "customer.phone", workflows.JSONPath(workflows.Types()[0].IntakeType, "CommonIntake.customer.phone"))
+	assert.Equal(t, "mood", workflows.JSONPath(workflows.Types()[0].IntakeType, "mood"))
 }
 
 func TestCodecMountAndHealthz(t *testing.T) {
