@@ -26,7 +26,7 @@ func newBenchCmd(stdout, stderr io.Writer) *ffcli.Command {
 		sync       = fs.String("synchronous", "", "SQLite synchronous pragma of the embedded server: FULL, NORMAL or both (default both, FULL with --quick)")
 		latency    = fs.Duration("latency", 5*time.Millisecond, "mocked latency of every mail and records call")
 		inFlight   = fs.Int("in-flight", 0, "cases in flight at saturation (default 32, 8 with --quick)")
-		duration   = fs.Duration("duration", 0, "measured time of each throughput and latency run (default 6s, 2s with --quick)")
+		duration   = fs.Duration("duration", 0, "measured time of each throughput and latency run (default 4s, 2s with --quick)")
 		rounds     = fs.Int("rounds", 0, "runs of each variant per scenario, in mirrored order (default 2, 1 with --quick)")
 		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the whole run (server, workers and drivers) to this file")
 		memProfile = fs.String("memprofile", "", "write a heap profile taken while the first round's caseflow cases are parked to this file")

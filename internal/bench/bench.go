@@ -111,8 +111,8 @@ func (o *Options) setDefaults() error {
 	}
 	defDur(&o.Latency, 5*time.Millisecond, 5*time.Millisecond)
 	def(&o.InFlight, 32, 8)
-	defDur(&o.Duration, 6*time.Second, 2*time.Second)
-	defDur(&o.Warmup, 1500*time.Millisecond, 500*time.Millisecond)
+	defDur(&o.Duration, 4*time.Second, 2*time.Second)
+	defDur(&o.Warmup, time.Second, 500*time.Millisecond)
 	def(&o.Parked, 1_000, 200)
 	def(&o.Rounds, 2, 1)
 	def(&o.ReplayEvents, 2_000, 300)
