@@ -11,9 +11,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/caseflow/caseflow/internal/mail/smtptest"
 	"github.com/caseflow/caseflow/workflows"
@@ -104,27 +101,8 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.NotEmpty(t, outbox)
 
-	recordHistory(t, h, workflows.WorkflowID("plc", id), "plc_history.json")
+	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_history.json")
 	assertNoPersonalDataInTemporal(t, h)
-}
-
-// recordHistory writes the case's history to workflows/testdata for the replay
-// test when CASEFLOW_RECORD_HISTORY is set.
-func recordHistory(t *testing.T, h *harness, workflowID, file string) {
-	if os.Getenv("CASEFLOW_RECORD_HISTORY") == "" {
-		return
-	}
-	iter := h.client.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	hist := &historypb.History{}
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		require.NoError(t, err)
-		hist.Events = append(hist.Events, ev)
-	}
-	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join("..", "..", "workflows", "testdata", file), raw, 0o644))
-	t.Logf("recorded %d history events to workflows/testdata/%s", len(hist.Events), file)
 }
 
 // assertNoPersonalDataInTemporal scans Temporal's SQLite files for the

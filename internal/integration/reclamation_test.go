@@ -306,8 +306,8 @@ func workingDateAhead(t *testing.T, days int) time.Time {
 	return d
 }
 
-// recordRun writes one run's history to workflows/testdata for the replay tests
-// when CASEFLOW_RECORD_HISTORY is set.
+// recordRun writes one run's history (runID "": the latest run) to
+// workflows/testdata for the replay tests when CASEFLOW_RECORD_HISTORY is set.
 func recordRun(t *testing.T, h *harness, workflowID, runID, file string) {
 	if os.Getenv("CASEFLOW_RECORD_HISTORY") == "" {
 		return
