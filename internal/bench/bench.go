@@ -20,7 +20,7 @@
 //
 // Throughput, latency and ceiling run once per SQLite synchronous mode, each mode
 // on a fresh server; replay and parked, which the mode does not affect, run on
-// the first mode's server.
+// the last mode's server.
 package bench
 
 import (
@@ -51,14 +51,13 @@ type Options struct {
 	// default 32 (8 quick).
 	InFlight int
 	// Duration is the measured time of each throughput and latency run; default
-	// 6s (2s quick).
+	// 4s (2s quick).
 	Duration time.Duration
 	// Warmup runs before each measured throughput run (at most 1s of it before a
-	// latency run); default 1.5s (0.5s quick).
+	// latency run); default 1s (0.5s quick).
 	Warmup time.Duration
 	// Parked is the number of cases of each variant measured waiting for a
-	// verdict, parked in Rounds steps, each after warm-up cases of its own
-	// variant unless the step before was of the same; default 1,000 (200 quick).
+	// verdict, parked in Rounds steps; default 1,000 (200 quick).
 	Parked int
 	// Rounds is how many times each variant runs in each scenario; default 2
 	// (1 quick).
@@ -130,16 +129,6 @@ func (o *Options) probeTime() time.Duration {
 	return 2 * time.Second
 }
 
-// parkWarmup is how many cases each parking step parks before it measures: more
-// than the 512 executions the server caches, so that the cache holds the step's
-// own variant when the measure begins.
-func (o *Options) parkWarmup() int {
-	if o.Quick {
-		return 50
-	}
-	return 550
-}
-
 // replayTime is how long each replay run lasts.
 func (o *Options) replayTime() time.Duration {
 	if o.Quick {
@@ -172,9 +161,12 @@ func Run(ctx context.Context, o Options, stdout io.Writer) (Report, error) {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
+	// Replay and parked, which the mode does not affect, run on the last mode's
+	// server (NORMAL when both run): parking thousands of cases waits on the
+	// server's one SQLite connection, and NORMAL commits faster.
 	for i, mode := range o.Synchronous {
 		r := &runner{o: &o, mode: mode, dir: filepath.Join(dir, strings.ToLower(mode)), keys: map[string]*keys{}}
-		res, err := r.run(ctx, i == 0, &rep)
+		res, err := r.run(ctx, i == len(o.Synchronous)-1, &rep)
 		if err != nil {
 			return rep, fmt.Errorf("synchronous=%s: %w", mode, err)
 		}
@@ -385,24 +377,16 @@ func (r *runner) replay(ctx context.Context, rp *Replay) error {
 // parked leaves Parked cases of each variant waiting for a verdict, in Rounds
 // steps, and measures each step's growth of memory and store.
 func (r *runner) parked(ctx context.Context, p *Parked) error {
-	p.N, p.WarmupPerStep = r.o.Parked, r.o.parkWarmup()
+	p.N = r.o.Parked
 	per := max(1, r.o.Parked/r.o.Rounds)
 	runs := map[string][]Parking{}
-	previous := ""
 	for round := range r.o.Rounds {
 		n := per
 		if round == r.o.Rounds-1 {
 			n = r.o.Parked - per*(r.o.Rounds-1)
 		}
 		for _, f := range inOrder(round, []flow{caseflowFlow{r.h}, baselineFlow{r.h}}) {
-			// A step after one of the same variant finds the server's caches
-			// holding that variant already.
-			warm := r.o.parkWarmup()
-			if f.variant() == previous {
-				warm = 0
-			}
-			previous = f.variant()
-			pk, err := r.h.park(ctx, f, r.keysFor("p", f), n, warm, 2*r.o.InFlight)
+			pk, err := r.h.park(ctx, f, r.keysFor("p", f), n, 2*r.o.InFlight)
 			if err != nil {
 				return err
 			}

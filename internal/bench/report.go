@@ -139,10 +139,8 @@ type Replay struct {
 // the rounds. Ratio compares resident memory.
 type Parked struct {
 	Synchronous string `json:"synchronous"`
-	// N cases of each variant were measured; a step that follows one of the
-	// other variant first parked WarmupPerStep more, unmeasured.
+	// N cases of each variant were measured, in one step per round.
 	N                     int       `json:"n"`
-	WarmupPerStep         int       `json:"warmup_cases_per_step"`
 	CaseflowRSSPerCase    float64   `json:"caseflow_rss_bytes_per_case"`
 	BaselineRSSPerCase    float64   `json:"baseline_rss_bytes_per_case"`
 	Ratio                 float64   `json:"ratio"`
