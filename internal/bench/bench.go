@@ -397,8 +397,8 @@ func (r *runner) parked(ctx context.Context, p *Parked) error {
 			}
 			runs[f.variant()] = append(runs[f.variant()], pk)
 			p.Runs = append(p.Runs, ParkRun{Variant: f.variant(), Parking: pk})
-			r.progress("parked %s round %d: %d in %.1fs, RSS %s, heap %s, SQLite %s per case", f.variant(), round+1, pk.N, pk.Seconds,
-				bytesStr(pk.RSSPerCase), bytesStr(pk.HeapPerCase), bytesStr(pk.SQLitePerCase))
+			r.progress("parked %s round %d: %d in %.1fs, RSS %s, heap %s, stacks %s (%.1f goroutines), SQLite %s per case", f.variant(), round+1, pk.N, pk.Seconds,
+				bytesStr(pk.RSSPerCase), bytesStr(pk.HeapPerCase), bytesStr(pk.StackPerCase), pk.GoroutinesPerCase, bytesStr(pk.SQLitePerCase))
 		}
 	}
 	// Per-case figures weigh each step by its cases.
@@ -414,10 +414,15 @@ func (r *runner) parked(ctx context.Context, p *Parked) error {
 	heap := func(pk Parking) float64 { return pk.HeapPerCase }
 	db := func(pk Parking) float64 { return pk.SQLitePerCase }
 	files := func(pk Parking) float64 { return pk.FilesPerCase }
+	stack := func(pk Parking) float64 { return pk.StackPerCase }
+	goroutines := func(pk Parking) float64 { return pk.GoroutinesPerCase }
 	p.CaseflowRSSPerCase, p.BaselineRSSPerCase = avg(variantCaseflow, rss), avg(variantBaseline, rss)
 	p.CaseflowHeapPerCase, p.BaselineHeapPerCase = avg(variantCaseflow, heap), avg(variantBaseline, heap)
 	p.CaseflowSQLitePerCase, p.BaselineSQLitePerCase = avg(variantCaseflow, db), avg(variantBaseline, db)
 	p.CaseflowFilesPerCase, p.BaselineFilesPerCase = avg(variantCaseflow, files), avg(variantBaseline, files)
+	p.CaseflowStackPerCase, p.BaselineStackPerCase = avg(variantCaseflow, stack), avg(variantBaseline, stack)
+	p.CaseflowGoroutinesPerCase, p.BaselineGoroutinesPerCase = avg(variantCaseflow, goroutines), avg(variantBaseline, goroutines)
+	p.StackRatio = ratio(p.CaseflowStackPerCase, p.BaselineStackPerCase)
 	p.Ratio = ratio(p.CaseflowRSSPerCase, p.BaselineRSSPerCase)
 	p.HeapRatio = ratio(p.CaseflowHeapPerCase, p.BaselineHeapPerCase)
 	p.SQLiteRatio = ratio(p.CaseflowSQLitePerCase, p.BaselineSQLitePerCase)

@@ -78,7 +78,7 @@ func TestRunReportsEveryScenario(t *testing.T) {
 	assert.Greater(t, rep.Replay.CaseflowEvents, 0)
 	assert.NotEmpty(t, rep.Furthest.Figure)
 
-	for _, want := range []string{"throughput, Temporal client", "throughput, HTTP API", "intake→mail p99", "ceiling", "replay per event", "parked ×10: RSS per case", "furthest from the baseline"} {
+	for _, want := range []string{"throughput, Temporal client", "throughput, HTTP API", "intake→mail p99", "ceiling", "replay per event", "parked ×10: RSS per case", "goroutine stacks per case", "furthest from the baseline"} {
 		assert.Contains(t, table.String(), want)
 	}
 	raw, err := json.Marshal(rep)

@@ -140,19 +140,26 @@ type Replay struct {
 type Parked struct {
 	Synchronous string `json:"synchronous"`
 	// N cases of each variant were measured, in one step per round.
-	N                     int       `json:"n"`
-	CaseflowRSSPerCase    float64   `json:"caseflow_rss_bytes_per_case"`
-	BaselineRSSPerCase    float64   `json:"baseline_rss_bytes_per_case"`
-	Ratio                 float64   `json:"ratio"`
-	CaseflowSQLitePerCase float64   `json:"caseflow_sqlite_bytes_per_case"`
-	BaselineSQLitePerCase float64   `json:"baseline_sqlite_bytes_per_case"`
-	SQLiteRatio           float64   `json:"sqlite_ratio"`
-	CaseflowHeapPerCase   float64   `json:"caseflow_heap_bytes_per_case"`
-	BaselineHeapPerCase   float64   `json:"baseline_heap_bytes_per_case"`
-	HeapRatio             float64   `json:"heap_ratio"`
-	CaseflowFilesPerCase  float64   `json:"caseflow_sqlite_file_bytes_per_case"`
-	BaselineFilesPerCase  float64   `json:"baseline_sqlite_file_bytes_per_case"`
-	Runs                  []ParkRun `json:"runs"`
+	N                     int     `json:"n"`
+	CaseflowRSSPerCase    float64 `json:"caseflow_rss_bytes_per_case"`
+	BaselineRSSPerCase    float64 `json:"baseline_rss_bytes_per_case"`
+	Ratio                 float64 `json:"ratio"`
+	CaseflowSQLitePerCase float64 `json:"caseflow_sqlite_bytes_per_case"`
+	BaselineSQLitePerCase float64 `json:"baseline_sqlite_bytes_per_case"`
+	SQLiteRatio           float64 `json:"sqlite_ratio"`
+	CaseflowHeapPerCase   float64 `json:"caseflow_heap_bytes_per_case"`
+	BaselineHeapPerCase   float64 `json:"baseline_heap_bytes_per_case"`
+	HeapRatio             float64 `json:"heap_ratio"`
+	CaseflowFilesPerCase  float64 `json:"caseflow_sqlite_file_bytes_per_case"`
+	BaselineFilesPerCase  float64 `json:"baseline_sqlite_file_bytes_per_case"`
+	// Goroutine stacks and goroutines per case: resident memory outside the
+	// heap, held by each cached workflow's coroutines.
+	CaseflowStackPerCase      float64   `json:"caseflow_stack_bytes_per_case"`
+	BaselineStackPerCase      float64   `json:"baseline_stack_bytes_per_case"`
+	StackRatio                float64   `json:"stack_ratio"`
+	CaseflowGoroutinesPerCase float64   `json:"caseflow_goroutines_per_case"`
+	BaselineGoroutinesPerCase float64   `json:"baseline_goroutines_per_case"`
+	Runs                      []ParkRun `json:"runs"`
 }
 
 // ParkRun is one parking step.
@@ -235,6 +242,8 @@ func rows(rep Report) []row {
 	if p := rep.Parked; p != nil {
 		add(p.Synchronous, fmt.Sprintf("parked ×%d: RSS per case", p.N), bytesStr(p.CaseflowRSSPerCase), bytesStr(p.BaselineRSSPerCase), p.Ratio, false, true)
 		add(p.Synchronous, fmt.Sprintf("parked ×%d: Go heap per case", p.N), bytesStr(p.CaseflowHeapPerCase), bytesStr(p.BaselineHeapPerCase), p.HeapRatio, false, false)
+		add(p.Synchronous, fmt.Sprintf("parked ×%d: goroutine stacks per case (%.1f/%.1f goroutines)", p.N, p.CaseflowGoroutinesPerCase, p.BaselineGoroutinesPerCase),
+			bytesStr(p.CaseflowStackPerCase), bytesStr(p.BaselineStackPerCase), p.StackRatio, false, false)
 		add(p.Synchronous, fmt.Sprintf("parked ×%d: SQLite per case", p.N), bytesStr(p.CaseflowSQLitePerCase), bytesStr(p.BaselineSQLitePerCase), p.SQLiteRatio, false, true)
 	}
 	return out

@@ -176,8 +176,10 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 // memory is the process's resident memory after a full collection that returns
 // freed memory to the OS.
 type memory struct {
-	RSS  int64
-	Heap int64
+	RSS        int64
+	Heap       int64
+	Stack      int64
+	Goroutines int64
 }
 
 // measureMemory reads VmRSS from /proc/self/status; where there is none (not
@@ -187,7 +189,7 @@ func measureMemory() (memory, error) {
 	debug.FreeOSMemory()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	m := memory{Heap: int64(ms.HeapAlloc)}
+	m := memory{Heap: int64(ms.HeapAlloc), Stack: int64(ms.StackInuse), Goroutines: int64(runtime.NumGoroutine())}
 	raw, err := os.ReadFile("/proc/self/status")
 	if errors.Is(err, os.ErrNotExist) {
 		m.RSS = int64(ms.Sys - ms.HeapReleased)
@@ -216,7 +218,11 @@ type Parking struct {
 	HeapPerCase   float64 `json:"heap_bytes_per_case"`
 	SQLitePerCase float64 `json:"sqlite_bytes_per_case"`
 	FilesPerCase  float64 `json:"sqlite_file_bytes_per_case"`
-	Seconds       float64 `json:"seconds"`
+	// StackPerCase and GoroutinesPerCase are the growth of goroutine stacks
+	// and of goroutines.
+	StackPerCase      float64 `json:"stack_bytes_per_case"`
+	GoroutinesPerCase float64 `json:"goroutines_per_case"`
+	Seconds           float64 `json:"seconds"`
 }
 
 // park leaves n cases of f waiting for their verdict, conc at a time, and
@@ -258,6 +264,7 @@ func (h *harness) park(ctx context.Context, f flow, k *keys, n, conc int) (Parki
 	return Parking{
 		N: n, RSSPerCase: per(mem0.RSS, mem1.RSS), HeapPerCase: per(mem0.Heap, mem1.Heap),
 		SQLitePerCase: per(db0.Used, db1.Used), FilesPerCase: per(db0.Files, db1.Files),
+		StackPerCase: per(mem0.Stack, mem1.Stack), GoroutinesPerCase: per(mem0.Goroutines, mem1.Goroutines),
 		Seconds: took.Seconds(),
 	}, nil
 }
