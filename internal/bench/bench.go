@@ -276,7 +276,7 @@ func (r *runner) throughput(ctx context.Context, t *Throughput) (map[string][]st
 func (r *runner) latency(ctx context.Context, l *Latency, t *Throughput) error {
 	saturated := min(t.CaseflowPerS, t.BaselinePerS, t.CaseflowAPIPerS)
 	if saturated <= 0 {
-		return fmt.Errorf("no saturation rate to take a fraction of: a variant closed no case in %s", r.o.Duration)
+		return fmt.Errorf("no saturation rate to take a fraction of: a variant closed no case in %s, nor in %d times that", r.o.Duration, stretch)
 	}
 	warmup := min(r.o.Warmup, time.Second)
 	for _, load := range loads {
