@@ -127,13 +127,10 @@ func (h *harness) saturate(ctx context.Context, f flow, k *keys, inFlight int, w
 
 // countUntil counts the sorted times that are not after end.
 func countUntil(sorted []time.Time, end time.Time) int {
-	n, _ := slices.BinarySearchFunc(sorted, end, func(t, end time.Time) int {
-		if t.After(end) {
-			return 1
-		}
-		return -1
-	})
-	return n
+	if i := slices.IndexFunc(sorted, func(t time.Time) bool { return t.After(end) }); i >= 0 {
+		return i
+	}
+	return len(sorted)
 }
 
 // arrivals is one open-loop run at a fixed arrival rate.
