@@ -32,27 +32,24 @@ func TestRunReportsEveryScenario(t *testing.T) {
 	r := rep.Results[0]
 	assert.Equal(t, "FULL", r.Synchronous)
 	positive := map[string]float64{
-		"throughput caseflow":             r.Throughput.CaseflowPerS,
-		"throughput caseflow API":         r.Throughput.CaseflowAPIPerS,
-		"throughput baseline":             r.Throughput.BaselinePerS,
-		"throughput ratio":                r.Throughput.Ratio,
-		"throughput API ratio":            r.Throughput.APIRatio,
-		"latency ratio":                   r.Latency.Ratio,
-		"ceiling commits":                 r.Ceiling.CommitsPerS,
-		"ceiling caseflow transitions":    r.Ceiling.CaseflowTransitionsPerCase,
-		"ceiling baseline transitions":    r.Ceiling.BaselineTransitionsPerCase,
-		"ceiling caseflow":                r.Ceiling.CaseflowPerS,
-		"ceiling baseline":                r.Ceiling.BaselinePerS,
-		"ceiling ratio":                   r.Ceiling.Ratio,
-		"caseflow visibility writes":      r.Ceiling.CaseflowVisibilityWritesPerCase,
-		"caseflow history bytes":          r.Ceiling.CaseflowHistoryBytesPerCase,
-		"baseline history bytes":          r.Ceiling.BaselineHistoryBytesPerCase,
-		"replay caseflow µs per event":    rep.Replay.CaseflowUsPerEvent,
-		"replay baseline µs per event":    rep.Replay.BaselineUsPerEvent,
-		"replay ratio":                    rep.Replay.Ratio,
-		"parked caseflow SQLite per case": rep.Parked.CaseflowSQLitePerCase,
-		"parked baseline SQLite per case": rep.Parked.BaselineSQLitePerCase,
-		"parked SQLite ratio":             rep.Parked.SQLiteRatio,
+		"throughput caseflow":          r.Throughput.CaseflowPerS,
+		"throughput caseflow API":      r.Throughput.CaseflowAPIPerS,
+		"throughput baseline":          r.Throughput.BaselinePerS,
+		"throughput ratio":             r.Throughput.Ratio,
+		"throughput API ratio":         r.Throughput.APIRatio,
+		"latency ratio":                r.Latency.Ratio,
+		"ceiling commits":              r.Ceiling.CommitsPerS,
+		"ceiling caseflow transitions": r.Ceiling.CaseflowTransitionsPerCase,
+		"ceiling baseline transitions": r.Ceiling.BaselineTransitionsPerCase,
+		"ceiling caseflow":             r.Ceiling.CaseflowPerS,
+		"ceiling baseline":             r.Ceiling.BaselinePerS,
+		"ceiling ratio":                r.Ceiling.Ratio,
+		"caseflow visibility writes":   r.Ceiling.CaseflowVisibilityWritesPerCase,
+		"caseflow history bytes":       r.Ceiling.CaseflowHistoryBytesPerCase,
+		"baseline history bytes":       r.Ceiling.BaselineHistoryBytesPerCase,
+		"replay caseflow µs per event": rep.Replay.CaseflowUsPerEvent,
+		"replay baseline µs per event": rep.Replay.BaselineUsPerEvent,
+		"replay ratio":                 rep.Replay.Ratio,
 	}
 	require.Len(t, r.Latency.Levels, 2)
 	for _, l := range r.Latency.Levels {
@@ -69,10 +66,14 @@ func TestRunReportsEveryScenario(t *testing.T) {
 			assert.Greater(t, v, 0.0, name)
 		}
 	}
-	// Ten parked cases move the resident set by less than its noise, so only
-	// the measurement itself is checked.
+	// Ten parked cases move the resident set, and the store, by less than their
+	// noise (the server frees earlier cases' task rows in the background: one run
+	// saw the store shrink by 15 KiB a case while ten cases parked), so only the
+	// measurement itself is checked.
 	assert.Equal(t, 10, rep.Parked.N)
 	assert.Len(t, rep.Parked.Runs, 2)
+	assert.NotZero(t, rep.Parked.CaseflowSQLitePerCase)
+	assert.NotZero(t, rep.Parked.BaselineSQLitePerCase)
 	assert.NotZero(t, rep.Parked.CaseflowRSSPerCase)
 	assert.NotZero(t, rep.Parked.BaselineRSSPerCase)
 	assert.Greater(t, rep.Replay.CaseflowEvents, 0)
