@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"reflect"
 	"slices"
@@ -97,7 +96,7 @@ func jsonFieldError(err error, t reflect.Type) *FieldError {
 		if field == "" {
 			field = "data"
 		}
-		return fieldErr(field, "must be %s, not %s", jsonKind(typeErr.Type), typeErr.Value)
+		return fieldErr(field, "must be %s, not %s", JSONKind(typeErr.Type), typeErr.Value)
 	case errors.As(err, &syntaxErr):
 		return fieldErr("data", "malformed JSON at byte %d: %v", syntaxErr.Offset, err)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -142,21 +141,23 @@ func embeddedNames(t reflect.Type, into map[string]bool, seen map[reflect.Type]b
 	}
 }
 
-func jsonKind(t reflect.Type) string {
+// JSONKind names the JSON a Go type takes, for error messages: "a string",
+// "a number", "an array"…
+func JSONKind(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.String:
 		return "a string"
 	case reflect.Bool:
 		return "true or false"
-	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64:
-		return "a number"
-	case reflect.Slice:
+	case reflect.Slice, reflect.Array:
 		return "an array"
 	case reflect.Struct, reflect.Map:
 		return "an object"
-	default:
-		return fmt.Sprintf("a %s", t.Kind())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
 	}
+	return "a " + t.Kind().String()
 }
 
 // Common checks used by intake and event data.

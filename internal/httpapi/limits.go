@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/caseflow/caseflow/workflows"
 )
 
 // Limits of the JSON of an intake or an event. A body is at most MaxBodyBytes,
@@ -183,25 +185,7 @@ func mismatch(path string, t reflect.Type, got string, kinds ...reflect.Kind) er
 			return nil
 		}
 	}
-	return fieldErrorf(orBody(path), "must be %s, not %s", jsonKind(t), got)
-}
-
-// jsonKind names the JSON a Go type takes.
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
-		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
-		return "a number"
-	}
-	return "a " + t.Kind().String()
+	return fieldErrorf(orBody(path), "must be %s, not %s", workflows.JSONKind(t), got)
 }
 
 var (
