@@ -19,6 +19,25 @@ type Activities struct {
 	Records Records
 	// From is the sender address of every letter.
 	From string
+	// Cases opens linked cases; nil where no case opens another.
+	Cases CaseOpener
+}
+
+// OpenCase opens a case of another type (once per key) and returns it.
+func (a *Activities) OpenCase(ctx context.Context, in OpenCaseInput) (*OpenedCase, error) {
+	if a.Cases == nil {
+		err := fmt.Errorf("unable to open a %s case: this worker has no case opener", in.Type)
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
+	out, err := a.Cases.OpenCase(ctx, in)
+	if err != nil {
+		var perm *PermanentError
+		if errors.As(err, &perm) {
+			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("unable to open a %s case: %v", in.Type, err), ErrTypePermanent, err)
+		}
+		return nil, fmt.Errorf("unable to open a %s case: %w", in.Type, err)
+	}
+	return &out, nil
 }
 
 // ErrTypePermanent is the Temporal error type of a failure no retry can mend.

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -149,4 +150,28 @@ type CaseRecords struct {
 	Tickets         []Ticket         `json:"tickets"`
 	Comments        []TicketComment  `json:"comments"`
 	Claims          []Claim          `json:"claims"`
+}
+
+// OpenCaseInput asks for a new case of another type, opened the way an intake
+// opens one. Key is the idempotency key (workflow ID + step): the same key
+// always finds the same case.
+type OpenCaseInput struct {
+	Key  string `json:"key"`
+	Type string `json:"type"`
+	// Intake is the new case's intake body, checked like an API intake.
+	Intake json.RawMessage `json:"intake"`
+}
+
+// OpenedCase is the case an OpenCaseInput opened, or found opened already.
+type OpenedCase struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	WorkflowID string `json:"workflow_id"`
+	Created    bool   `json:"created"`
+}
+
+// CaseOpener opens cases: a dispute's hand-off opens a claim. A refused intake
+// is a *PermanentError.
+type CaseOpener interface {
+	OpenCase(ctx context.Context, in OpenCaseInput) (OpenedCase, error)
 }

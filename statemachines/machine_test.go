@@ -9,19 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// machines lists every case type's table, so each is checked for soundness.
-var machines = []*Definition{PLC, Reclamation}
-
-func TestMachinesAreSound(t *testing.T) {
-	for _, d := range machines {
-		t.Run(d.Name, func(t *testing.T) {
-			require.NoError(t, d.Validate())
-			m := d.New("")
-			assert.Equal(t, d.Initial, m.Current())
-		})
-	}
-}
-
 func TestValidateRejectsBrokenTables(t *testing.T) {
 	cases := map[string]*Definition{
 		"undeclared initial": {Name: "x", Initial: "a", States: []string{"b"}, Terminal: []string{"b"}},

@@ -7,41 +7,41 @@ import (
 )
 
 func TestReclamationTransitions(t *testing.T) {
-	walkPaths(t, Reclamation, map[string][]step{
+	walkPaths(t, Claim, map[string][]step{
 		"rejected as unfounded": {
-			{RecReturnForData, ""}, {RecRegister, RecQualification}, {RecResubmit, ""}, {RecDocumentReady, ""},
-			{RecReject, RecRejected}, {RecOpenInvestigation, ""}, {RecResubmit, ""},
+			{ClaimReturnForData, ""}, {ClaimRegister, ClaimQualification}, {ClaimResubmit, ""}, {ClaimDocumentReady, ""},
+			{ClaimReject, ClaimRejected}, {ClaimOpenInvestigation, ""}, {ClaimResubmit, ""},
 		},
 		"two returns for data, then rejected": {
-			{RecRegister, RecQualification}, {RecReturnForData, RecAwaitingData}, {RecReturnForData, ""},
-			{RecReject, ""}, {RecResubmit, RecQualification}, {RecReturnForData, RecAwaitingData},
-			{RecResubmit, RecQualification}, {RecReject, RecRejected},
+			{ClaimRegister, ClaimQualification}, {ClaimReturnForData, ClaimAwaitingData}, {ClaimReturnForData, ""},
+			{ClaimReject, ""}, {ClaimResubmit, ClaimQualification}, {ClaimReturnForData, ClaimAwaitingData},
+			{ClaimResubmit, ClaimQualification}, {ClaimReject, ClaimRejected},
 		},
 		"resolved in one cycle": {
-			{RecRegister, RecQualification}, {RecOpenInvestigation, RecDocuments}, {RecCommissionHeld, ""},
-			{RecRequestDocument, RecDocuments}, {RecDocumentReady, RecDocuments}, {RecDocumentReady, RecDocuments},
-			{RecDocumentsCollected, RecCommission}, {RecDocumentReady, ""}, {RecTaskReported, ""},
-			{RecCommissionHeld, RecRemediation}, {RecConfirmResolved, ""}, {RecTaskReported, RecRemediation},
-			{RecPlanCompleted, RecConfirmation}, {RecTaskReported, ""}, {RecConfirmResolved, RecClosed},
-			{RecConfirmUnresolved, ""}, {RecRegister, ""},
+			{ClaimRegister, ClaimQualification}, {ClaimOpenInvestigation, ClaimDocuments}, {ClaimCommissionHeld, ""},
+			{ClaimRequestDocument, ClaimDocuments}, {ClaimDocumentReady, ClaimDocuments}, {ClaimDocumentReady, ClaimDocuments},
+			{ClaimDocumentsCollected, ClaimCommission}, {ClaimDocumentReady, ""}, {ClaimTaskReported, ""},
+			{ClaimCommissionHeld, ClaimRemediation}, {ClaimConfirmResolved, ""}, {ClaimTaskReported, ClaimRemediation},
+			{ClaimPlanCompleted, ClaimConfirmation}, {ClaimTaskReported, ""}, {ClaimConfirmResolved, ClaimClosed},
+			{ClaimConfirmUnresolved, ""}, {ClaimRegister, ""},
 		},
 		"two remediation cycles": {
-			{RecRegister, RecQualification}, {RecOpenInvestigation, RecDocuments}, {RecDocumentsCollected, RecCommission},
-			{RecCommissionHeld, RecRemediation}, {RecPlanCompleted, RecConfirmation},
-			{RecConfirmUnresolved, RecCommission}, {RecOpenInvestigation, ""}, {RecCommissionHeld, RecRemediation},
-			{RecTaskReported, RecRemediation}, {RecPlanCompleted, RecConfirmation}, {RecConfirmResolved, RecClosed},
+			{ClaimRegister, ClaimQualification}, {ClaimOpenInvestigation, ClaimDocuments}, {ClaimDocumentsCollected, ClaimCommission},
+			{ClaimCommissionHeld, ClaimRemediation}, {ClaimPlanCompleted, ClaimConfirmation},
+			{ClaimConfirmUnresolved, ClaimCommission}, {ClaimOpenInvestigation, ""}, {ClaimCommissionHeld, ClaimRemediation},
+			{ClaimTaskReported, ClaimRemediation}, {ClaimPlanCompleted, ClaimConfirmation}, {ClaimConfirmResolved, ClaimClosed},
 		},
 	})
 }
 
 func TestReclamationResumesInAnyState(t *testing.T) {
 	// A continued-as-new case rebuilds its machine in the state it carried.
-	for _, s := range Reclamation.States {
-		assert.Equal(t, s, Reclamation.New(s).Current())
+	for _, s := range Claim.States {
+		assert.Equal(t, s, Claim.New(s).Current())
 	}
-	assert.Equal(t, []string{RecConfirmResolved, RecConfirmUnresolved}, Allowed(Reclamation.New(RecConfirmation)))
-	assert.Equal(t, []string{RecDocumentReady, RecDocumentsCollected, RecRequestDocument}, Allowed(Reclamation.New(RecDocuments)))
-	assert.True(t, Reclamation.IsTerminal(RecRejected))
-	assert.True(t, Reclamation.IsTerminal(RecClosed))
-	assert.False(t, Reclamation.IsTerminal(RecCommission))
+	assert.Equal(t, []string{ClaimConfirmResolved, ClaimConfirmUnresolved}, Allowed(Claim.New(ClaimConfirmation)))
+	assert.Equal(t, []string{ClaimDocumentReady, ClaimDocumentsCollected, ClaimRequestDocument}, Allowed(Claim.New(ClaimDocuments)))
+	assert.True(t, Claim.IsTerminal(ClaimRejected))
+	assert.True(t, Claim.IsTerminal(ClaimClosed))
+	assert.False(t, Claim.IsTerminal(ClaimCommission))
 }

@@ -19,6 +19,7 @@ type CoreState struct {
 	Done      []Task         `json:"done,omitempty"`
 	Deadlines []Deadline     `json:"deadlines"`
 	History   []HistoryEntry `json:"history"`
+	Related   []CaseLink     `json:"related,omitempty"`
 	Seq       int            `json:"seq"`
 	TaskSeq   int            `json:"task_seq"`
 	// Runs counts the runs that came before this one.
@@ -35,6 +36,7 @@ func (c *caseCore) snapshot(runs int) *CoreState {
 		Done:      slices.Clone(c.done),
 		Deadlines: slices.Clone(c.deadline),
 		History:   slices.Clone(c.history),
+		Related:   slices.Clone(c.related),
 		Seq:       c.seq,
 		TaskSeq:   c.taskSeq,
 		Runs:      runs,
@@ -51,6 +53,7 @@ func (c *caseCore) restoreCore(ctx workflow.Context, s *CoreState) {
 	c.done = slices.Clone(s.Done)
 	c.deadline = slices.Clone(s.Deadlines)
 	c.history = slices.Clone(s.History)
+	c.related = slices.Clone(s.Related)
 	c.seq, c.taskSeq = s.Seq, s.TaskSeq
 	c.upsertSearch(ctx)
 }
@@ -59,7 +62,7 @@ func (c *caseCore) restoreCore(ctx workflow.Context, s *CoreState) {
 // with the input that next builds around the carried state. It waits until no update
 // handler is running and idle (when given) holds: a handler cut off halfway would
 // lose what it had done.
-func (c *caseCore) continueAsNew(ctx workflow.Context, runs int, idle func() bool, next func(carry *CoreState) any) error {
+func (c *caseCore) continueAsNew(ctx workflow.Context, runs int, idle func() bool, next func(carry *CoreState) (any, error)) error {
 	err := workflow.Await(ctx, func() bool {
 		return workflow.AllHandlersFinished(ctx) && (idle == nil || idle())
 	})
@@ -67,7 +70,11 @@ func (c *caseCore) continueAsNew(ctx workflow.Context, runs int, idle func() boo
 		return err
 	}
 	c.note(ctx, "continued_as_new", fmt.Sprintf("run %d continues as new in state %s", runs+1, c.state()))
-	return workflow.NewContinueAsNewError(ctx, c.ct.Name, next(c.snapshot(runs+1)))
+	in, err := next(c.snapshot(runs + 1))
+	if err != nil {
+		return err
+	}
+	return workflow.NewContinueAsNewError(ctx, c.ct.Name, in)
 }
 
 // continueAsNewSuggested reports whether the server asks this run to continue as

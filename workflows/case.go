@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/internal/calendar"
 	"github.com/caseflow/caseflow/statemachines"
 )
 
@@ -19,38 +20,47 @@ import (
 var a *activities.Activities
 
 // caseCore is the part every case workflow shares: the machine, the audit trail,
-// tasks, deadlines, the update/query handlers and search attributes.
+// tasks, deadlines, the update/query handlers and search attributes. A case
+// type's Behaviour runs on it.
 type caseCore struct {
-	meta     CaseMeta
-	ct       *CaseType
-	machine  *fsm.FSM
-	env      CaseEnv
-	openedAt time.Time
-	tasks    []Task
-	done     []Task
-	deadline []Deadline
-	history  []HistoryEntry
-	seq      int
-	taskSeq  int
-	lock     workflow.Mutex
-	data     func() any
-	// apply runs a person's event: the type's transition and its side effects.
-	apply func(ctx workflow.Context, req EventRequest, spec *EventSpec, data any) error
-	// guard refuses an event the machine allows but the case's data does not.
-	guard func(req EventRequest, spec *EventSpec, data any) error
+	meta      CaseMeta
+	ct        *CaseType
+	behaviour Behaviour
+	machine   *fsm.FSM
+	cals      *calendar.Set
+	openedAt  time.Time
+	tasks     []Task
+	done      []Task
+	deadline  []Deadline
+	history   []HistoryEntry
+	related   []CaseLink
+	seq       int
+	taskSeq   int
+	lock      workflow.Mutex
+	// busy counts side effects that watchers have in flight: a run does not
+	// continue as new while one is.
+	busy int
 }
 
-// newCore builds the shared part of a case in state (the machine's initial state
-// when empty).
-func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, env CaseEnv, state string) *caseCore {
+// newCore builds the shared part of a case in the machine's initial state.
+func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.Set) *caseCore {
 	return &caseCore{
 		meta:     meta,
 		ct:       ct,
-		machine:  ct.Machine.New(state),
-		env:      env,
+		machine:  ct.Machine.New(""),
+		cals:     cals,
 		openedAt: workflow.Now(ctx),
 		lock:     workflow.NewMutex(ctx),
 	}
+}
+
+// locked runs f holding the case's lock: no person's event enters meanwhile.
+func (c *caseCore) locked(ctx workflow.Context, f func() error) error {
+	if err := c.lock.Lock(ctx); err != nil {
+		return err
+	}
+	defer c.lock.Unlock()
+	return f()
 }
 
 // setup registers the query and update handlers. Call it before anything blocks.
@@ -60,53 +70,69 @@ func (c *caseCore) setup(ctx workflow.Context) error {
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateEvent,
 		func(ctx workflow.Context, req EventRequest) (CaseView, error) {
-			if err := c.lock.Lock(ctx); err != nil {
-				return CaseView{}, err
-			}
-			defer c.lock.Unlock()
-			// An earlier update may have moved the case while this one waited.
-			spec, data, err := c.check(req)
+			err := c.locked(ctx, func() error {
+				// An earlier update may have moved the case while this one waited.
+				ev, err := c.check(req)
+				if err != nil {
+					return err
+				}
+				if err := c.fire(ctx, ev.Spec.FSMEvent(ev.Data), req.Actor, auditNote(ev.Data)); err != nil {
+					return err
+				}
+				if err := c.behaviour.Apply(ctx, ev); err != nil {
+					return err
+				}
+				c.upsertSearch(ctx)
+				return nil
+			})
 			if err != nil {
 				return CaseView{}, err
 			}
-			if err := c.apply(ctx, req, spec, data); err != nil {
-				return CaseView{}, err
-			}
-			c.upsertSearch(ctx)
 			return c.view(), nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(req EventRequest) error {
-			_, _, err := c.check(req)
+			_, err := c.check(req)
 			return err
 		}},
 	)
 }
 
 // check decides whether an event may enter the case: known, sent by a permitted
-// role, with valid data, legal in the current state.
-func (c *caseCore) check(req EventRequest) (*EventSpec, any, error) {
+// role, with valid data, legal in the current state, and not refused by the
+// type's guard.
+func (c *caseCore) check(req EventRequest) (*Event, error) {
 	spec := c.ct.Event(req.Event)
 	if spec == nil {
-		return nil, nil, refuseData(ErrTypeUnknownEvent,
+		return nil, refuseData(ErrTypeUnknownEvent,
 			fieldErr("event", "%q is not an event of case type %s (events: %v)", req.Event, c.ct.Name, c.ct.EventNames()))
 	}
 	if !spec.Allows(req.Actor.Role) {
-		return nil, nil, temporal.NewNonRetryableApplicationError(
+		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("role %q may not send %s (allowed: %v)", req.Actor.Role, req.Event, spec.Roles), ErrTypeForbidden, nil)
 	}
 	data, err := spec.Decode(req.Data)
 	if err != nil {
-		return nil, nil, refuseData(ErrTypeInvalidData, err)
+		return nil, refuseData(ErrTypeInvalidData, err)
 	}
 	if !c.machine.Can(spec.FSMEvent(data)) {
-		return nil, nil, refuseIllegal(req.Event, c.state(), c.allowedEvents())
+		return nil, refuseIllegal(req.Event, c.state(), c.allowedEvents())
 	}
-	if c.guard != nil {
-		if err := c.guard(req, spec, data); err != nil {
-			return nil, nil, err
-		}
+	ev := &Event{Request: req, Spec: spec, Data: data, From: c.state()}
+	if err := c.behaviour.Guard(ev); err != nil {
+		return nil, err
 	}
-	return spec, data, nil
+	return ev, nil
+}
+
+// auditNoter is event data that says what its audit line notes.
+type auditNoter interface{ AuditNote() string }
+
+// auditNote is the audit line's note for an event's data.
+func auditNote(data any) string {
+	if n, ok := data.(auditNoter); ok {
+		return n.AuditNote()
+	}
+	return ""
 }
 
 func (c *caseCore) state() string { return c.machine.Current() }
@@ -141,11 +167,7 @@ func (c *caseCore) fire(ctx workflow.Context, event string, actor Actor, note st
 		return err
 	}
 	c.seq++
-	who := actor.Name
-	if who == "" {
-		who = actor.Role
-	}
-	c.history = append(c.history, HistoryEntry{At: workflow.Now(ctx), Event: event, From: from, To: c.state(), Actor: who, Note: note})
+	c.history = append(c.history, HistoryEntry{At: workflow.Now(ctx), Event: event, From: from, To: c.state(), Actor: actor.Label(), Note: note})
 	c.upsertSearch(ctx)
 	return nil
 }
@@ -163,7 +185,7 @@ func (c *caseCore) step(name string) string { return strconv.Itoa(c.seq) + "-" +
 
 // addDeadline computes a deadline from a policy and starts tracking it.
 func (c *caseCore) addDeadline(ctx workflow.Context, name, policy string, start time.Time) (Deadline, error) {
-	d, err := c.env.Calendars.Due(policy, start)
+	d, err := c.cals.Due(policy, start)
 	if err != nil {
 		return Deadline{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("unable to compute deadline %s: %v", name, err), "Config", err)
 	}
@@ -210,11 +232,12 @@ func (c *caseCore) watchDeadline(ctx workflow.Context, name string) {
 			return
 		}
 		due := d.Due
-		kept, _ := workflow.AwaitWithTimeout(ctx, until(ctx, due), func() bool {
+		kept, err := workflow.AwaitWithTimeout(ctx, until(ctx, due), func() bool {
 			d := c.findDeadline(name)
 			return d == nil || d.Met || d.Due != due || c.terminal()
 		})
-		if !kept {
+		// An error is a cancelled case: nothing is breached by a cancellation.
+		if err == nil && !kept {
 			c.breach(ctx, name)
 		}
 	})
@@ -263,6 +286,10 @@ func (c *caseCore) view() CaseView {
 		Deadlines:     slices.Clone(c.deadline),
 		History:       slices.Clone(c.history),
 		OpenedAt:      c.openedAt,
+		Related:       slices.Clone(c.related),
+	}
+	if v.Related == nil {
+		v.Related = []CaseLink{}
 	}
 	if v.AllowedEvents == nil {
 		v.AllowedEvents = []string{}
@@ -270,8 +297,8 @@ func (c *caseCore) view() CaseView {
 	if v.Tasks == nil {
 		v.Tasks = []Task{}
 	}
-	if c.data != nil {
-		v.Data = c.data()
+	if c.behaviour != nil {
+		v.Data = c.behaviour.View()
 	}
 	return v
 }
@@ -310,6 +337,15 @@ func (c *caseCore) upsertSearch(ctx workflow.Context) {
 	} else {
 		updates = append(updates, SearchCaseDeadline.ValueSet(next))
 	}
+	// Only cases with links carry the attribute: cases recorded before it
+	// existed replay the same commands.
+	if len(c.related) > 0 {
+		ids := make([]string, len(c.related))
+		for i, l := range c.related {
+			ids[i] = l.WorkflowID
+		}
+		updates = append(updates, SearchCaseRelated.ValueSet(ids))
+	}
 	// Only an unregistered attribute can fail here; the case goes on without it.
 	_ = workflow.UpsertTypedSearchAttributes(ctx, updates...)
 }
@@ -320,6 +356,43 @@ func (c *caseCore) finish(ctx workflow.Context) (*CaseResult, error) {
 		return nil, err
 	}
 	return &CaseResult{View: c.view()}, nil
+}
+
+// relate links a case to this one.
+func (c *caseCore) relate(ctx workflow.Context, link CaseLink) {
+	if !slices.ContainsFunc(c.related, func(l CaseLink) bool { return l.WorkflowID == link.WorkflowID }) {
+		c.related = append(c.related, link)
+		c.upsertSearch(ctx)
+	}
+}
+
+// awaitUntil waits until cond holds or due passes and reports whether due
+// passed first. Its timer is cancelled when cond wins: a kept deadline leaves
+// no timer behind to fire later.
+func awaitUntil(ctx workflow.Context, due time.Time, cond func() bool) (bool, error) {
+	if cond() {
+		return false, nil
+	}
+	tctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	fired := false
+	timer := workflow.NewTimer(tctx, until(ctx, due))
+	workflow.Go(ctx, func(ctx workflow.Context) { fired = timer.Get(ctx, nil) == nil })
+	if err := workflow.Await(ctx, func() bool { return fired || cond() }); err != nil {
+		return false, err
+	}
+	return !cond(), nil
+}
+
+// zone is the time zone of the calendar a policy counts on, for times in
+// letters; UTC when the policy is unknown.
+func (c *caseCore) zone(policy string) *time.Location {
+	if p, err := c.cals.Policy(policy); err == nil {
+		if cal, err := c.cals.Calendar(p.Calendar); err == nil {
+			return cal.NextWorkingDayStart(c.openedAt).Location()
+		}
+	}
+	return time.UTC
 }
 
 // until is the time left before due, at least zero.
@@ -341,9 +414,9 @@ var activityOptions = workflow.ActivityOptions{
 	},
 }
 
-// run executes an activity. A failure that no retry mends becomes a supervisor task
-// on the case instead of a stuck or failed case; ok reports success.
-func (c *caseCore) run(ctx workflow.Context, step string, activity any, in any, out any) bool {
+// act executes an activity. A failure that no retry mends becomes a supervisor
+// task on the case instead of a stuck or failed case; ok reports success.
+func (c *caseCore) act(ctx workflow.Context, step string, activity any, in any, out any) bool {
 	actx := workflow.WithActivityOptions(ctx, activityOptions)
 	err := workflow.ExecuteActivity(actx, activity, in).Get(actx, out)
 	if err == nil {
@@ -373,7 +446,7 @@ func (c *caseCore) mail(ctx workflow.Context, step, template string, to, cc []st
 		To: compact(to), Cc: compact(cc), Data: data, Attachments: attachments,
 	}
 	var out activities.SendMailResult
-	return c.run(ctx, step, a.SendMail, in, &out)
+	return c.act(ctx, step, a.SendMail, in, &out)
 }
 
 // compact drops empty addresses and repeats, keeping order.

@@ -45,9 +45,13 @@ func (e *EventSpec) Allows(role string) bool {
 	return role == RoleAdmin || slices.Contains(e.Roles, role)
 }
 
-// newEvent describes an event whose data is a T. route may be nil when the event
-// fires a single machine event.
+// newEvent describes an event whose data is a T. Without fsmEvents the event
+// fires the machine event of its own name; route picks one of several and may be
+// nil when there is one.
 func newEvent[T any](name, doc string, roles []string, route func(*T) string, fsmEvents ...string) EventSpec {
+	if len(fsmEvents) == 0 {
+		fsmEvents = []string{name}
+	}
 	spec := EventSpec{
 		Name: name, Doc: doc, Roles: roles, FSMEvents: fsmEvents,
 		DataType: reflect.TypeFor[T](),

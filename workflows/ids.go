@@ -25,12 +25,16 @@ var (
 	SearchCaseDeadline  = temporal.NewSearchAttributeKeyTime("CaseDeadline")
 	SearchCaseTaskRoles = temporal.NewSearchAttributeKeyKeywordList("CaseTaskRoles")
 	SearchCaseAssignees = temporal.NewSearchAttributeKeyKeywordList("CaseTaskAssignees")
+	// SearchCaseRelated holds the workflow IDs of related cases: the Temporal UI
+	// finds a dispute's claim with CaseRelated = 'dispute-…' and back.
+	SearchCaseRelated = temporal.NewSearchAttributeKeyKeywordList("CaseRelated")
 )
 
 // SearchAttributes lists every search attribute key, for registering them with a
 // namespace.
 var SearchAttributes = []temporal.SearchAttributeKey{
 	SearchCaseType, SearchCaseState, SearchCaseBreached, SearchCaseDeadline, SearchCaseTaskRoles, SearchCaseAssignees,
+	SearchCaseRelated,
 }
 
 // WorkflowID is the workflow ID of a case: "<type>-<case id>".

@@ -45,7 +45,12 @@ type CommonIntake struct {
 	Description        string   `json:"description,omitempty" jsonschema:"description=what the customer said"`
 	ConsultationNumber string   `json:"consultation_number,omitempty" jsonschema:"description=GSIS number if one exists"`
 	RequestNumbers     []string `json:"request_numbers,omitempty" jsonschema:"description=earlier service requests the customer names"`
+	// Related links the case to the case that opened it.
+	Related []CaseLink `json:"related,omitempty" jsonschema:"description=the case this one is opened from"`
 }
+
+// links are the cases an intake links the new case to.
+func (c *CommonIntake) links() []CaseLink { return c.Related }
 
 // validPhone accepts a phone number of 10 to 15 digits with the usual separators.
 func validPhone(field, v string) error {

@@ -1,9 +1,7 @@
 package workflows
 
 import (
-	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -14,283 +12,52 @@ import (
 	sm "github.com/caseflow/caseflow/statemachines"
 )
 
-// SLA policy names the PLC case uses.
-const (
-	PolicyPLCVerdict          = "plc.verdict"
-	PolicyPLCEscalationStep   = "plc.escalation_step"
-	PolicyPLCCustomerCallback = "plc.customer_callback"
-	PolicyPLCPlannedDate      = "plc.planned_date"
-	PolicyPLCASCCallback      = "plc.asc_callback"
-)
+// EventVerdict is the engineer's verdict: it fires verdict_plc or verdict_not_plc.
+const EventVerdict = "verdict"
 
-// Usedesk and GSIS values the PLC seed prescribes.
-const (
-	PLCTicketCategory   = "PLC"
-	PLCTicketTag        = "B2B_внутренние_коммуникации"
-	TicketStatusOnHold  = "На удержании"
-	TicketStatusDone    = "Выполнено"
-	TicketStatusClosed  = "Закрыт"
-	PriorityUrgent      = "СРОЧНО"
-	PriorityNormal      = "обычный"
-	PLCDescriptionStart = "PLC"
-)
-
-// PLCPhoneScript is what the operator says on the phone (seed 000).
-const PLCPhoneScript = "Ваше обращение зафиксировано. В течение рабочих суток с вами свяжется специалист для визита и диагностики. Просим подготовить чек, гарантийный талон, документы об установке."
-
-// PLCRecommendations are given to every PLC customer.
-const PLCRecommendations = "Технику не перемещать, не разбирать, не отмывать, не касаться её до прихода мастера из АСЦ."
-
-// PLCDocuments is the checklist of the seed.
-var PLCDocuments = []Document{
-	{"fire_report", "Донесение о пожаре"},
-	{"refusal_decision", "Постановление об отказе в возбуждении уголовного дела"},
-	{"receipt_warranty", "Чек, гарантийный талон"},
-	{"installation_doc", "Документ об установке бытовой техники"},
-	{"mounting_doc", "Документ о монтаже"},
-	{"gas_connection_act", "Акт подключения газа"},
-}
-
-// PreviousService is an earlier installation or repair the customer mentions.
-type PreviousService struct {
-	Number string `json:"number"`
-	Date   string `json:"date,omitempty" jsonschema:"format=date"`
-	ASC    string `json:"asc,omitempty"`
-}
-
-// PLCIntake is the body that opens a product-liability case. Damage figures and
-// victims have no field of their own: they are recorded only as the customer's own
-// words in VolunteeredDamage.
-type PLCIntake struct {
-	CommonIntake
-	Mood                 string            `json:"mood,omitempty" jsonschema:"description=the customer's mood"`
-	Demands              []string          `json:"demands,omitempty" jsonschema:"description=every demand the customer voiced"`
-	HasNRPAct            bool              `json:"has_nrp_act,omitempty" jsonschema:"description=the customer already has a confirmed НРП act"`
-	CompensationDemanded bool              `json:"compensation_demanded,omitempty"`
-	PreviousService      []PreviousService `json:"previous_service,omitempty"`
-	VolunteeredDamage    string            `json:"volunteered_damage,omitempty" jsonschema:"description=only what the customer said unasked"`
-	// Attachments are references to the call recording (phone) or the customer's mail (email).
-	Attachments []string `json:"attachments,omitempty"`
-	// SourceTicket is the customer's chat or mail ticket, cross-linked with the PLC ticket.
-	SourceTicket string `json:"source_ticket,omitempty"`
-}
-
-// Excluded reports the seed's exclusion: a confirmed НРП act and a compensation
-// demand make it a ServiceB2B matter, not a PLC.
-func (in *PLCIntake) Excluded() bool { return in.HasNRPAct && in.CompensationDemanded }
-
-// Validate checks what the seed requires of a PLC intake.
-func (in *PLCIntake) Validate() error {
-	if err := validChannel(in.Channel, ChannelPhone, ChannelChat, ChannelEmail); err != nil {
-		return err
-	}
-	errs := []error{
-		required("customer.full_name", in.Customer.FullName),
-		validPhone("customer.phone", in.Customer.Phone),
-	}
-	if in.Channel == ChannelEmail || in.Customer.Email != "" {
-		errs = append(errs, validEmail("customer.email", in.Customer.Email))
-	}
-	if !in.Excluded() {
-		errs = append(errs,
-			required("customer.address", in.Customer.Address),
-			required("product.model", in.Product.Model),
-			required("product.category", in.Product.Category),
-			required("product.purchase_date", in.Product.PurchaseDate),
-			isoDate("product.purchase_date", in.Product.PurchaseDate),
-			required("product.store", in.Product.Store),
-			required("description", in.Description),
-			required("mood", in.Mood),
-		)
-	}
-	for i, p := range in.PreviousService {
-		errs = append(errs, required(fmt.Sprintf("previous_service[%d].number", i), p.Number),
-			isoDate(fmt.Sprintf("previous_service[%d].date", i), p.Date))
-	}
-	for i, d := range in.Demands {
-		errs = append(errs, required(fmt.Sprintf("demands[%d]", i), d))
-	}
-	return firstErr(errs...)
-}
-
-// PLCInput starts a product-liability case.
-type PLCInput struct {
-	Case   CaseMeta  `json:"case"`
-	Intake PLCIntake `json:"intake"`
-	Env    CaseEnv   `json:"env"`
-}
-
-// Event data of the PLC case.
-type (
-	// CallAttemptData records one call of the escalation chain.
-	CallAttemptData struct {
-		Reached *bool  `json:"reached"`
-		Note    string `json:"note,omitempty"`
-	}
-	// VerdictData is the engineer's verdict.
-	VerdictData struct {
-		PLC     *bool  `json:"plc"`
-		Comment string `json:"comment,omitempty"`
-	}
-	// NoteData carries a free note (repeat contact, specialist contacted, close).
-	NoteData struct {
-		Note        string   `json:"note,omitempty"`
-		Attachments []string `json:"attachments,omitempty"`
-	}
-	// DocumentsData lists documents the customer sent.
-	DocumentsData struct {
-		Documents   []string `json:"documents" jsonschema:"enum=fire_report,enum=refusal_decision,enum=receipt_warranty,enum=installation_doc,enum=mounting_doc,enum=gas_connection_act"`
-		Attachments []string `json:"attachments,omitempty"`
-	}
-	// NRPActData is the НРП act uploaded to the ticket's internal comments.
-	NRPActData struct {
-		ActNumber  string `json:"act_number,omitempty"`
-		Attachment string `json:"attachment,omitempty"`
-	}
-	// SatisfactionData is the customer's satisfaction with the settlement, 1 to 5.
-	SatisfactionData struct {
-		Level   *int   `json:"level"`
-		Comment string `json:"comment,omitempty"`
-	}
-)
-
-// Validate requires the call's outcome.
-func (d *CallAttemptData) Validate() error {
-	if d.Reached == nil {
-		return fieldErr("reached", "is required (true or false)")
-	}
-	return nil
-}
-
-// Validate requires the verdict.
-func (d *VerdictData) Validate() error {
-	if d.PLC == nil {
-		return fieldErr("plc", "is required (true: PLC, false: not PLC)")
-	}
-	return nil
-}
-
-// Validate requires known document codes.
-func (d *DocumentsData) Validate() error {
-	if len(d.Documents) == 0 {
-		return fieldErr("documents", "must list at least one document")
-	}
-	for i, code := range d.Documents {
-		if !slices.ContainsFunc(PLCDocuments, func(doc Document) bool { return doc.Code == code }) {
-			codes := make([]string, len(PLCDocuments))
-			for j, doc := range PLCDocuments {
-				codes[j] = doc.Code
-			}
-			return fieldErr(fmt.Sprintf("documents[%d]", i), "must be one of %s, not %q", strings.Join(codes, ", "), code)
-		}
-	}
-	return nil
-}
-
-// Validate requires a level from 1 to 5.
-func (d *SatisfactionData) Validate() error {
-	if d.Level == nil || *d.Level < 1 || *d.Level > 5 {
-		return fieldErr("level", "is required: 1 (very dissatisfied) to 5 (very satisfied)")
-	}
-	return nil
-}
-
-var plcType = &CaseType{
+var plcType = Define(Definition[PLCIntake, PLCDirectory, PLCOptions]{
 	Name:        "plc",
 	Title:       "Product liability case (PLC)",
 	Machine:     sm.PLC,
 	IntakeRoles: []string{RoleOperator, RoleExpert, RoleSupervisor},
-	IntakeType:  reflect.TypeFor[PLCIntake](),
+	Policies: []Policy{
+		{Name: PolicyPLCVerdict, Default: "3 working hours", Doc: "the engineer's verdict (PLC or not): «Ответ должен поступить в течение 3-х рабочих часов»"},
+		{Name: PolicyPLCEscalationStep, Default: "30 working minutes", Doc: "each call of the escalation chain, and the grace after a reached call"},
+		{Name: PolicyPLCCustomerCallback, Default: "1 working day", Doc: "the specialist's call to the customer: «в течение рабочих суток»"},
+		{Name: PolicyPLCPlannedDate, Default: "next day", Doc: "the PLC ticket's planned date: «на следующий день»"},
+		{Name: PolicyPLCASCCallback, Default: "3 working days", Doc: "not PLC: the service centre calls the customer"},
+	},
 	Events: []EventSpec{
-		newEvent[CallAttemptData]("call_attempt", "A call of the escalation chain: reached or not.",
-			[]string{RoleSupervisor}, nil, sm.PLCCallAttempt),
-		newEvent("verdict", "The engineer's verdict: PLC or not.", []string{RoleEngineer, RoleSupervisor},
+		newEvent[CallAttemptData](sm.PLCCallAttempt, "A call of the escalation chain: reached or not.",
+			[]string{RoleSupervisor}, nil),
+		newEvent(EventVerdict, "The engineer's verdict: PLC or not.", []string{RoleEngineer, RoleSupervisor},
 			func(d *VerdictData) string {
 				if *d.PLC {
 					return sm.PLCVerdictPLC
 				}
 				return sm.PLCVerdictNotPLC
 			}, sm.PLCVerdictPLC, sm.PLCVerdictNotPLC),
-		newEvent[NoteData]("specialist_contacted", "The specialist called the customer (the promise of a call within a working day is kept).",
-			[]string{RoleEngineer, RoleSupervisor, RoleExpert}, nil, sm.PLCSpecialistCalled),
-		newEvent[NoteData]("repeat_contact", "The customer contacted again; forwarded to the whole thread.",
-			[]string{RoleOperator, RoleExpert, RoleSupervisor}, nil, sm.PLCRepeatContact),
-		newEvent[DocumentsData]("documents_received", "The customer sent documents; checklist updated and forwarded.",
-			[]string{RoleOperator, RoleExpert, RoleSupervisor}, nil, sm.PLCDocuments),
-		newEvent[NRPActData]("nrp_act_uploaded", "The НРП act is in the ticket's internal comments; the complaints mailbox joins.",
-			[]string{RoleExpert, RoleSupervisor}, nil, sm.PLCNRPActUploaded),
-		newEvent[SatisfactionData]("satisfaction_reported", "The customer's satisfaction with the settlement, reported to the thread.",
-			[]string{RoleSupervisor, RoleExpert}, nil, sm.PLCSatisfaction),
-		newEvent[NoteData]("close", "The case is settled: ticket status Выполнено.",
-			[]string{RoleSupervisor}, nil, sm.PLCClose),
+		newEvent[NoteData](sm.PLCSpecialistCalled, "The specialist called the customer (the promise of a call within a working day is kept).",
+			[]string{RoleEngineer, RoleSupervisor, RoleExpert}, nil),
+		newEvent[NoteData](sm.PLCRepeatContact, "The customer contacted again; forwarded to the whole thread.",
+			[]string{RoleOperator, RoleExpert, RoleSupervisor}, nil),
+		newEvent[DocumentsData](sm.PLCDocuments, "The customer sent documents; checklist updated and forwarded.",
+			[]string{RoleOperator, RoleExpert, RoleSupervisor}, nil),
+		newEvent[NRPActData](sm.PLCNRPActUploaded, "The НРП act is in the ticket's internal comments; the complaints mailbox joins.",
+			[]string{RoleExpert, RoleSupervisor}, nil),
+		newEvent[SatisfactionData](sm.PLCSatisfaction, "The customer's satisfaction with the settlement, reported to the thread.",
+			[]string{RoleSupervisor, RoleExpert}, nil),
+		newEvent[NoteData](sm.PLCClose, "The case is settled: ticket status Выполнено.",
+			[]string{RoleSupervisor}, nil),
 	},
-	decodeIntake: func(raw json.RawMessage) (any, error) { return DecodeStrict[PLCIntake](raw) },
-	newInput: func(meta CaseMeta, intake any, env CaseEnv) any {
-		return &PLCInput{Case: meta, Intake: *intake.(*PLCIntake), Env: env}
-	},
-	memo: func(intake any) string {
-		in := intake.(*PLCIntake)
-		return strings.TrimSpace(fmt.Sprintf("PLC · %s · %s %s", in.Channel, in.Product.Category, in.Product.Model))
-	},
-}
-
-// The workflow refers to plcType, so it joins the description here.
-func init() { plcType.Workflow = PLC }
-
-// CallAttempt is one recorded call of the escalation chain.
-type CallAttempt struct {
-	Level   int       `json:"level"`
-	Title   string    `json:"title"`
-	Reached bool      `json:"reached"`
-	Note    string    `json:"note,omitempty"`
-	At      time.Time `json:"at"`
-	By      string    `json:"by"`
-}
-
-// DocumentStatus is one line of the documents checklist.
-type DocumentStatus struct {
-	Document
-	Received   bool       `json:"received"`
-	ReceivedAt *time.Time `json:"received_at,omitempty"`
-	Awaited    bool       `json:"awaited"`
-}
-
-// PLCVerdict is the verdict as recorded.
-type PLCVerdict struct {
-	PLC     bool      `json:"plc"`
-	Comment string    `json:"comment,omitempty"`
-	By      string    `json:"by"`
-	At      time.Time `json:"at"`
-}
-
-// PLCData is the PLC-specific part of the case view.
-type PLCData struct {
-	Intake               PLCIntake        `json:"intake"`
-	ConsultationNumber   string           `json:"consultation_number,omitempty"`
-	TicketID             int64            `json:"ticket_id,omitempty"`
-	TicketStatus         string           `json:"ticket_status,omitempty"`
-	PlannedDate          string           `json:"planned_date,omitempty"`
-	Engineer             Contact          `json:"engineer"`
-	CustomerReply        string           `json:"customer_reply,omitempty"`
-	Recommendations      string           `json:"recommendations"`
-	RedirectedTo         string           `json:"redirected_to,omitempty"`
-	Verdict              *PLCVerdict      `json:"verdict,omitempty"`
-	ServiceRequestNumber string           `json:"service_request_number,omitempty"`
-	EscalationLevel      int              `json:"escalation_level"`
-	CallAttempts         []CallAttempt    `json:"call_attempts"`
-	Documents            []DocumentStatus `json:"documents"`
-	ThreadTo             []string         `json:"thread_to,omitempty"`
-	ThreadCc             []string         `json:"thread_cc,omitempty"`
-	ComplaintsJoined     bool             `json:"complaints_joined"`
-	NRPAct               *NRPActData      `json:"nrp_act,omitempty"`
-	Satisfaction         *int             `json:"satisfaction,omitempty"`
-	Attachments          []string         `json:"attachments,omitempty"`
-}
+	New: newPLCCase,
+})
 
 // plcCase is a running product-liability case.
 type plcCase struct {
 	*caseCore
 	in   *PLCInput
+	dir  *PLCDirectory
 	data PLCData
 	// callTask is the open call task of the escalation chain, "" when none.
 	callTask string
@@ -298,53 +65,39 @@ type plcCase struct {
 	lastCall *CallAttempt
 }
 
-// PLC runs a product-liability case (seed 000) from intake to its end.
-func PLC(ctx workflow.Context, in *PLCInput) (*CaseResult, error) {
-	w := &plcCase{in: in}
-	w.caseCore = newCore(ctx, in.Case, plcType, in.Env, "")
-	w.caseCore.data = func() any { return w.data }
-	w.caseCore.apply = w.apply
-	w.caseCore.guard = w.guard
+// newPLCCase builds a product-liability case (seed 000) from its intake.
+func newPLCCase(_ workflow.Context, c *caseCore, in *PLCInput) (Behaviour, error) {
+	w := &plcCase{caseCore: c, in: in, dir: &in.Env.Directory}
 	w.data = PLCData{Intake: in.Intake, Recommendations: PLCRecommendations, EscalationLevel: -1, CallAttempts: []CallAttempt{}}
 	for _, d := range PLCDocuments {
 		w.data.Documents = append(w.data.Documents, DocumentStatus{Document: d, Awaited: d.Code == "refusal_decision"})
 	}
 	w.data.Attachments = slices.Clone(in.Intake.Attachments)
-	if err := w.setup(ctx); err != nil {
-		return nil, err
-	}
-	return w.run(ctx)
+	return w, nil
 }
 
-func (w *plcCase) run(ctx workflow.Context) (*CaseResult, error) {
-	if err := w.lock.Lock(ctx); err != nil {
-		return nil, err
-	}
-	if w.in.Intake.Excluded() {
-		w.redirect(ctx)
-		w.lock.Unlock()
-		return w.finish(ctx)
-	}
-	if err := w.intake(ctx); err != nil {
-		w.lock.Unlock()
-		return nil, err
-	}
-	w.lock.Unlock()
+// View is the PLC part of the case view.
+func (w *plcCase) View() any { return w.data }
 
+// Run registers the case, waits for the verdict and escalates when it is late.
+func (w *plcCase) Run(ctx workflow.Context) error {
+	if w.in.Intake.Excluded() {
+		return w.locked(ctx, func() error { w.redirect(ctx); return nil })
+	}
+	if err := w.locked(ctx, func() error { return w.intake(ctx) }); err != nil {
+		return err
+	}
 	verdict := w.findDeadline("verdict")
 	decided, err := workflow.AwaitWithTimeout(ctx, until(ctx, verdict.Due), func() bool { return w.state() != sm.PLCAwaitingVerdict })
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !decided {
 		if err := w.escalate(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := workflow.Await(ctx, w.terminal); err != nil {
-		return nil, err
-	}
-	return w.finish(ctx)
+	return workflow.Await(ctx, w.terminal)
 }
 
 var system = Actor{Name: "caseflow", Role: RoleSystem}
@@ -352,7 +105,7 @@ var system = Actor{Name: "caseflow", Role: RoleSystem}
 // redirect handles the seed's exclusion: the customer goes to ServiceB2B.
 func (w *plcCase) redirect(ctx workflow.Context) {
 	in := &w.in.Intake
-	b2b := w.env.Directory.Redirects.ServiceB2B
+	b2b := w.dir.Redirects.ServiceB2B
 	w.data.RedirectedTo = b2b
 	cons := activities.Consultation{
 		Key: w.key("redirect-consultation"), CaseID: w.meta.ID, Number: in.ConsultationNumber,
@@ -360,7 +113,7 @@ func (w *plcCase) redirect(ctx workflow.Context) {
 		Fields:      map[string]string{"channel": in.Channel, "call_from": in.Customer.Phone},
 	}
 	var out activities.Consultation
-	if w.caseCore.run(ctx, "redirect-consultation", a.CreateConsultation, cons, &out) {
+	if w.act(ctx, "redirect-consultation", a.CreateConsultation, cons, &out) {
 		w.data.ConsultationNumber = out.Number
 	}
 	w.data.CustomerReply = fmt.Sprintf("Требование о компенсации по акту НРП рассматривает ServiceB2B: направьте его на %s.", b2b)
@@ -368,13 +121,15 @@ func (w *plcCase) redirect(ctx workflow.Context) {
 		w.mail(ctx, "redirect-reply", "plc_redirect_b2b", []string{in.Customer.Email}, nil,
 			map[string]any{"ConsultationNumber": w.data.ConsultationNumber, "ServiceB2B": b2b}, nil)
 	}
+	// redirect_b2b is the only event of a new case that is not registered yet:
+	// it cannot be refused.
 	_ = w.fire(ctx, sm.PLCRedirect, system, "НРП act and compensation demand: directed to "+b2b)
 }
 
 // intake performs every action of the seed's first contact and starts the clocks.
 func (w *plcCase) intake(ctx workflow.Context) error {
 	in := &w.in.Intake
-	dir := w.env.Directory
+	dir := w.dir
 	w.data.Engineer = dir.Engineer(in.Product.Category)
 
 	verdict, err := w.addDeadline(ctx, "verdict", PolicyPLCVerdict, w.openedAt)
@@ -386,19 +141,19 @@ func (w *plcCase) intake(ctx workflow.Context) error {
 	}
 	w.watchDeadline(ctx, "verdict")
 	w.watchDeadline(ctx, "customer_callback")
-	planned, err := w.env.Calendars.Due(PolicyPLCPlannedDate, w.openedAt)
+	planned, err := w.cals.Due(PolicyPLCPlannedDate, w.openedAt)
 	if err != nil {
 		return err
 	}
 	w.data.PlannedDate = planned.Due.Format(time.DateOnly)
-	if w.env.Options.PlannedDateWorkingDay {
-		if cal, err := w.env.Calendars.Calendar(planned.Basis.Calendar); err == nil {
+	if w.in.Env.Options.PlannedDateWorkingDay {
+		if cal, err := w.cals.Calendar(planned.Basis.Calendar); err == nil {
 			w.data.PlannedDate = cal.NextWorkingDayStart(w.openedAt).Format(time.DateOnly)
 		}
 	}
 
 	var cons activities.Consultation
-	if w.caseCore.run(ctx, "consultation", a.CreateConsultation, activities.Consultation{
+	if w.act(ctx, "consultation", a.CreateConsultation, activities.Consultation{
 		Key: w.key("consultation"), CaseID: w.meta.ID, Number: in.ConsultationNumber,
 		Description: PLCDescriptionStart + ". " + in.Description,
 		Fields: map[string]string{
@@ -420,6 +175,8 @@ func (w *plcCase) intake(ctx workflow.Context) error {
 	case ChannelPhone:
 		w.data.CustomerReply = PLCPhoneScript
 	default:
+		// A template that does not render leaves the reply empty; the letter
+		// below fails the same way and becomes a supervisor task.
 		subject, body, _ := activities.Render("plc_customer_interim", mailData)
 		w.data.CustomerReply = subject + "\n\n" + body
 		if in.Customer.Email != "" {
@@ -438,7 +195,7 @@ func (w *plcCase) intake(ctx workflow.Context) error {
 		ticket.Linked = []string{in.SourceTicket}
 	}
 	var t activities.Ticket
-	if w.caseCore.run(ctx, "ticket", a.CreateTicket, ticket, &t) {
+	if w.act(ctx, "ticket", a.CreateTicket, ticket, &t) {
 		w.data.TicketID, w.data.TicketStatus = t.ID, t.Status
 	}
 	w.mail(ctx, "plc-request", "plc_request", []string{w.data.Engineer.Email}, []string{dir.HeadOfTechnicalSupport.Email}, mailData, w.data.Attachments)
@@ -465,8 +222,8 @@ func (w *plcCase) mailData() map[string]any {
 		"Model": strings.TrimSpace(in.Product.Brand + " " + in.Product.Model), "Category": in.Product.Category,
 		"PurchaseDate": in.Product.PurchaseDate, "Store": in.Product.Store, "Description": in.Description,
 		"PreviousService": prev, "Attachments": slices.Clone(w.data.Attachments),
-		"ServiceRequestNumber": w.data.ServiceRequestNumber, "ASC": w.env.Directory.PreferredASC,
-		"ComplaintsMailbox": w.env.Directory.ComplaintsMailbox,
+		"ServiceRequestNumber": w.data.ServiceRequestNumber, "ASC": w.dir.PreferredASC,
+		"ComplaintsMailbox": w.dir.ComplaintsMailbox,
 	}
 }
 
@@ -476,7 +233,7 @@ func (w *plcCase) escalate(ctx workflow.Context) error {
 	if err := w.fire(ctx, sm.PLCVerdictOverdue, system, "no verdict within the deadline: escalation chain starts"); err != nil {
 		return err
 	}
-	chain := w.env.Directory.EscalationChain
+	chain := w.dir.EscalationChain
 	for level, step := range chain {
 		if w.state() != sm.PLCEscalating {
 			return nil
@@ -495,7 +252,7 @@ func (w *plcCase) escalate(ctx workflow.Context) error {
 		task := w.addTask(ctx, Task{
 			Title: fmt.Sprintf("Позвонить: %s — %s %s (нет ответа PLC / не PLC по обращению %s)",
 				step.Title, who.Name, who.Phone, w.data.ConsultationNumber),
-			Role: RoleSupervisor, Due: dl.Due, Events: []string{"call_attempt"},
+			Role: RoleSupervisor, Due: dl.Due, Events: []string{sm.PLCCallAttempt},
 		})
 		w.callTask = task.ID
 		w.note(ctx, "escalation_call", fmt.Sprintf("level %d: %s", level+1, step.Title))
@@ -540,125 +297,108 @@ func (w *plcCase) escalate(ctx workflow.Context) error {
 	}
 	w.addTask(ctx, Task{
 		Title: fmt.Sprintf("Цепочка звонков исчерпана, ответа PLC / не PLC по обращению %s нет: добейтесь вердикта", w.data.ConsultationNumber),
-		Role:  RoleSupervisor, Due: workflow.Now(ctx), Events: []string{"verdict"},
+		Role:  RoleSupervisor, Due: workflow.Now(ctx), Events: []string{EventVerdict},
 	})
 	return nil
 }
 
-// guard refuses a call attempt when no call task is open.
-func (w *plcCase) guard(req EventRequest, spec *EventSpec, data any) error {
-	if spec.Name == "call_attempt" && w.callTask == "" {
-		return refuseIllegal(req.Event, w.state(), w.allowedEvents())
+// Guard refuses a call attempt when no call task is open.
+func (w *plcCase) Guard(ev *Event) error {
+	if ev.Name() == sm.PLCCallAttempt && w.callTask == "" {
+		return refuseIllegal(ev.Name(), w.state(), w.allowedEvents())
 	}
 	return nil
 }
 
-// apply runs a person's event.
-func (w *plcCase) apply(ctx workflow.Context, req EventRequest, spec *EventSpec, data any) error {
-	who := req.Actor.Name
-	if who == "" {
-		who = req.Actor.Role
-	}
-	switch d := data.(type) {
+// Apply runs the side effects of a person's event.
+func (w *plcCase) Apply(ctx workflow.Context, ev *Event) error {
+	switch d := ev.Data.(type) {
 	case *CallAttemptData:
-		w.lastCall = &CallAttempt{Level: w.data.EscalationLevel + 1, Reached: *d.Reached, Note: d.Note, At: workflow.Now(ctx), By: who}
+		w.lastCall = &CallAttempt{Level: w.data.EscalationLevel + 1, Reached: *d.Reached, Note: d.Note, At: workflow.Now(ctx), By: ev.Who()}
 		if t := w.findTask(w.callTask); t != nil {
 			w.lastCall.Title = t.Title
 		}
 		w.data.CallAttempts = append(w.data.CallAttempts, *w.lastCall)
-		return w.fire(ctx, sm.PLCCallAttempt, req.Actor, fmt.Sprintf("level %d reached=%t %s", w.lastCall.Level, *d.Reached, d.Note))
+		return nil
 	case *VerdictData:
-		return w.verdict(ctx, req.Actor, who, d)
+		return w.verdict(ctx, ev.Who(), d)
+	case *DocumentsData:
+		w.documentsReceived(ctx, d)
+		return nil
+	case *NRPActData:
+		w.nrpActUploaded(ctx, d)
+		return nil
+	case *SatisfactionData:
+		w.data.Satisfaction = d.Level
+		w.threadUpdate(ctx, sm.PLCSatisfaction, map[string]any{"Level": fmt.Sprintf("%d из 5", *d.Level), "Comment": d.Comment}, nil)
+		return nil
 	}
-	note, _ := data.(*NoteData)
-	switch spec.Name {
-	case "specialist_contacted":
+	note := ev.Data.(*NoteData)
+	switch ev.Name() {
+	case sm.PLCSpecialistCalled:
 		w.meet(ctx, "customer_callback")
-		return w.fire(ctx, sm.PLCSpecialistCalled, req.Actor, note.Note)
-	case "repeat_contact":
-		if err := w.fire(ctx, sm.PLCRepeatContact, req.Actor, note.Note); err != nil {
-			return err
-		}
+	case sm.PLCRepeatContact:
 		w.data.Attachments = append(w.data.Attachments, note.Attachments...)
 		w.comment(ctx, "Повторное обращение клиента. "+note.Note)
-		w.threadUpdate(ctx, "repeat_contact", map[string]any{"Note": note.Note}, note.Attachments)
-	case "documents_received":
-		d := data.(*DocumentsData)
-		if err := w.fire(ctx, sm.PLCDocuments, req.Actor, strings.Join(d.Documents, ", ")); err != nil {
-			return err
-		}
-		now := workflow.Now(ctx)
-		var titles []string
-		for _, code := range d.Documents {
-			titles = append(titles, documentTitle(PLCDocuments, code))
-			for i := range w.data.Documents {
-				if ds := &w.data.Documents[i]; ds.Code == code && !ds.Received {
-					ds.Received, ds.ReceivedAt, ds.Awaited = true, &now, false
-				}
-			}
-		}
-		var awaited []string
-		for _, ds := range w.data.Documents {
-			if ds.Awaited {
-				awaited = append(awaited, ds.Title)
-			}
-		}
-		w.data.Attachments = append(w.data.Attachments, d.Attachments...)
-		w.comment(ctx, "Клиент прислал документы: "+strings.Join(titles, ", "))
-		w.threadUpdate(ctx, "documents_received", map[string]any{"Documents": titles, "Awaited": awaited}, d.Attachments)
-	case "nrp_act_uploaded":
-		d := data.(*NRPActData)
-		if err := w.fire(ctx, sm.PLCNRPActUploaded, req.Actor, d.ActNumber); err != nil {
-			return err
-		}
-		w.data.NRPAct = d
-		if d.Attachment != "" {
-			w.data.Attachments = append(w.data.Attachments, d.Attachment)
-		}
-		w.comment(ctx, strings.TrimSpace("Акт НРП "+d.ActNumber+" "+d.Attachment)+". Тикет передаётся в группу рекламаций.")
-		dir := w.env.Directory
-		w.data.ComplaintsJoined = true
-		w.data.ThreadCc = compact(append(w.data.ThreadCc, dir.ComplaintsMailbox, dir.ClaimsGroup))
-		// New people in the thread get every earlier attachment again.
-		w.threadUpdate(ctx, "nrp_act_uploaded", nil, w.data.Attachments)
-	case "satisfaction_reported":
-		d := data.(*SatisfactionData)
-		if err := w.fire(ctx, sm.PLCSatisfaction, req.Actor, fmt.Sprintf("level %d %s", *d.Level, d.Comment)); err != nil {
-			return err
-		}
-		w.data.Satisfaction = d.Level
-		w.threadUpdate(ctx, "satisfaction_reported", map[string]any{"Level": fmt.Sprintf("%d из 5", *d.Level), "Comment": d.Comment}, nil)
-	case "close":
-		if err := w.fire(ctx, sm.PLCClose, req.Actor, note.Note); err != nil {
-			return err
-		}
+		w.threadUpdate(ctx, sm.PLCRepeatContact, map[string]any{"Note": note.Note}, note.Attachments)
+	case sm.PLCClose:
 		w.setTicketStatus(ctx, TicketStatusDone)
 	default:
-		return fmt.Errorf("event %s has no handler", spec.Name)
+		return fmt.Errorf("event %s has no handler", ev.Name())
 	}
 	return nil
 }
 
+// documentsReceived ticks the checklist and forwards the documents to the thread.
+func (w *plcCase) documentsReceived(ctx workflow.Context, d *DocumentsData) {
+	now := workflow.Now(ctx)
+	var titles []string
+	for _, code := range d.Documents {
+		titles = append(titles, documentTitle(PLCDocuments, code))
+		for i := range w.data.Documents {
+			if ds := &w.data.Documents[i]; ds.Code == code && !ds.Received {
+				ds.Received, ds.ReceivedAt, ds.Awaited = true, &now, false
+			}
+		}
+	}
+	var awaited []string
+	for _, ds := range w.data.Documents {
+		if ds.Awaited {
+			awaited = append(awaited, ds.Title)
+		}
+	}
+	w.data.Attachments = append(w.data.Attachments, d.Attachments...)
+	w.comment(ctx, "Клиент прислал документы: "+strings.Join(titles, ", "))
+	w.threadUpdate(ctx, sm.PLCDocuments, map[string]any{"Documents": titles, "Awaited": awaited}, d.Attachments)
+}
+
+// nrpActUploaded records the НРП act; the complaints mailbox and the claims
+// group join the thread with every earlier attachment.
+func (w *plcCase) nrpActUploaded(ctx workflow.Context, d *NRPActData) {
+	w.data.NRPAct = d
+	if d.Attachment != "" {
+		w.data.Attachments = append(w.data.Attachments, d.Attachment)
+	}
+	w.comment(ctx, strings.TrimSpace("Акт НРП "+d.ActNumber+" "+d.Attachment)+". Тикет передаётся в группу рекламаций.")
+	w.data.ComplaintsJoined = true
+	w.data.ThreadCc = compact(append(w.data.ThreadCc, w.dir.ComplaintsMailbox, w.dir.ClaimsGroup))
+	// New people in the thread get every earlier attachment again.
+	w.threadUpdate(ctx, sm.PLCNRPActUploaded, nil, w.data.Attachments)
+}
+
 // verdict applies the engineer's verdict and both branches' actions of the seed.
-func (w *plcCase) verdict(ctx workflow.Context, actor Actor, who string, d *VerdictData) error {
-	event := sm.PLCVerdictNotPLC
-	if *d.PLC {
-		event = sm.PLCVerdictPLC
-	}
-	if err := w.fire(ctx, event, actor, d.Comment); err != nil {
-		return err
-	}
+func (w *plcCase) verdict(ctx workflow.Context, who string, d *VerdictData) error {
 	w.meet(ctx, "verdict")
 	for _, t := range slices.Clone(w.tasks) {
 		w.closeTask(ctx, t.ID)
 	}
 	w.data.Verdict = &PLCVerdict{PLC: *d.PLC, Comment: d.Comment, By: who, At: workflow.Now(ctx)}
 	in := &w.in.Intake
-	dir := w.env.Directory
+	dir := w.dir
 
 	if !*d.PLC {
 		var sr activities.ServiceRequest
-		if w.caseCore.run(ctx, "service-request", a.CreateServiceRequest, activities.ServiceRequest{
+		if w.act(ctx, "service-request", a.CreateServiceRequest, activities.ServiceRequest{
 			Key: w.key("service-request"), CaseID: w.meta.ID, ConsultationNumber: w.data.ConsultationNumber,
 			Priority: PriorityNormal, Description: in.Description, PLC: false,
 		}, &sr) {
@@ -676,7 +416,7 @@ func (w *plcCase) verdict(ctx workflow.Context, actor Actor, who string, d *Verd
 	}
 
 	var sr activities.ServiceRequest
-	if w.caseCore.run(ctx, "service-request", a.CreateServiceRequest, activities.ServiceRequest{
+	if w.act(ctx, "service-request", a.CreateServiceRequest, activities.ServiceRequest{
 		Key: w.key("service-request"), CaseID: w.meta.ID, ConsultationNumber: w.data.ConsultationNumber,
 		ASC: dir.PreferredASC, Priority: PriorityUrgent, Description: PLCDescriptionStart + ". " + in.Description, PLC: true,
 	}, &sr) {
@@ -718,7 +458,7 @@ func (w *plcCase) comment(ctx workflow.Context, text string) {
 		return
 	}
 	var out activities.TicketComment
-	w.caseCore.run(ctx, w.step("comment"), a.AddTicketComment, activities.TicketComment{
+	w.act(ctx, w.step("comment"), a.AddTicketComment, activities.TicketComment{
 		Key: w.key(w.step("comment")), TicketID: w.data.TicketID, Body: text, Private: true,
 	}, &out)
 }
@@ -728,7 +468,7 @@ func (w *plcCase) setTicketStatus(ctx workflow.Context, status string) {
 		return
 	}
 	var out activities.Ticket
-	if w.caseCore.run(ctx, w.step("ticket-status"), a.SetTicketStatus, activities.TicketStatusInput{TicketID: w.data.TicketID, Status: status}, &out) {
+	if w.act(ctx, w.step("ticket-status"), a.SetTicketStatus, activities.TicketStatusInput{TicketID: w.data.TicketID, Status: status}, &out) {
 		w.data.TicketStatus = out.Status
 	}
 }

@@ -4,18 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/caseflow/caseflow/activities"
-	"github.com/caseflow/caseflow/activities/activitiestest"
-	"github.com/caseflow/caseflow/internal/calendar"
 	sm "github.com/caseflow/caseflow/statemachines"
 )
 
@@ -36,8 +32,8 @@ func msk(s string) time.Time {
 }
 
 // testDirectory is the example directory of the tests: roles, example addresses.
-func testDirectory() Directory {
-	return Directory{
+func testDirectory() PLCDirectory {
+	return PLCDirectory{
 		EngineersByCategory: map[string]Contact{
 			"washing_machine": {Name: "Инженер СМА", Email: "engineer.washers@example.com", Phone: "+7 900 000-00-01"},
 		},
@@ -59,9 +55,7 @@ func testDirectory() Directory {
 	}
 }
 
-func testEnv() CaseEnv {
-	return CaseEnv{Calendars: calendar.Default(), Directory: testDirectory()}
-}
+func testEnv() Env[PLCDirectory, PLCOptions] { return CaseEnvOf(testDirectory(), PLCOptions{}) }
 
 func plcIntake(channel string) PLCIntake {
 	in := PLCIntake{
@@ -84,49 +78,31 @@ func plcIntake(channel string) PLCIntake {
 }
 
 type plcSuite struct {
-	suite.Suite
-	testsuite.WorkflowTestSuite
-	env     *testsuite.TestWorkflowEnvironment
-	mailer  *activitiestest.Mailer
-	records *activitiestest.Records
-	caseID  string
+	CaseHarness
+	caseID string
 }
 
 func TestPLC(t *testing.T) { suite.Run(t, new(plcSuite)) }
 
 func (s *plcSuite) SetupTest() {
-	s.env = s.NewTestWorkflowEnvironment()
-	s.mailer = &activitiestest.Mailer{}
-	s.records = &activitiestest.Records{}
-	Register(s.env, &activities.Activities{Mail: s.mailer, Records: s.records, From: "caseflow@example.com"})
+	s.CaseHarness.SetupTest()
 	s.caseID = "0b6f6c2e-0000-4000-8000-000000000001"
 }
 
-func (s *plcSuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T()) }
-
 // begin sets the virtual clock; call it before scheduling anything.
-func (s *plcSuite) begin(at time.Time) { s.env.SetStartTime(at) }
+func (s *plcSuite) begin(at time.Time) { s.Begin(at) }
 
 func (s *plcSuite) start(at time.Time, in PLCIntake) {
-	s.Require().True(s.env.Now().Equal(at), "begin(%s) first", at)
-	s.env.ExecuteWorkflow(PLC, &PLCInput{Case: CaseMeta{ID: s.caseID, Type: "plc"}, Intake: in, Env: testEnv()})
+	s.Require().True(s.Env.Now().Equal(at), "begin(%s) first", at)
+	s.Start(s.Env, plcType.Name, &PLCInput{Case: CaseMeta{ID: s.caseID, Type: "plc"}, Intake: in, Env: testEnv()})
 }
 
 // send schedules a person's event at a moment of virtual time; check runs on the
 // outcome (nil error: accepted and completed).
 func (s *plcSuite) send(at time.Time, role, event string, data any, check func(CaseView, error)) {
-	s.env.RegisterDelayedCallback(func() {
-		raw, _ := json.Marshal(data)
-		req := EventRequest{Event: event, Data: raw, Actor: Actor{Name: role + "-1", Role: role}}
-		s.env.UpdateWorkflow(UpdateEvent, fmt.Sprintf("%s-%d", event, at.UnixNano()), &testsuite.TestUpdateCallback{
-			OnAccept: func() {},
-			OnReject: func(err error) { check(CaseView{}, err) },
-			OnComplete: func(v any, err error) {
-				view, _ := v.(CaseView)
-				check(view, err)
-			},
-		}, req)
-	}, at.Sub(s.env.Now()))
+	s.At(s.Env, at, func() {
+		s.SendThen(s.Env, event, Actor{Name: role + "-1", Role: role}, data, func(o Outcome) { check(o.View, o.Err) })
+	})
 }
 
 func (s *plcSuite) accept(at time.Time, role, event string, data any, then ...func(CaseView)) {
@@ -140,9 +116,7 @@ func (s *plcSuite) accept(at time.Time, role, event string, data any, then ...fu
 
 func (s *plcSuite) refuse(at time.Time, role, event string, data any, errType string, then ...func(*temporal.ApplicationError)) {
 	s.send(at, role, event, data, func(_ CaseView, err error) {
-		var appErr *temporal.ApplicationError
-		s.Require().True(errors.As(err, &appErr), "%s by %s must be refused, got %v", event, role, err)
-		s.Equal(errType, appErr.Type(), appErr.Error())
+		appErr := s.RefusedWith(err, event+" by "+role, errType)
 		for _, f := range then {
 			f(appErr)
 		}
@@ -150,23 +124,16 @@ func (s *plcSuite) refuse(at time.Time, role, event string, data any, errType st
 }
 
 func (s *plcSuite) at(t time.Time, f func(CaseView)) {
-	s.env.RegisterDelayedCallback(func() { f(s.view()) }, t.Sub(s.env.Now()))
+	s.At(s.Env, t, func() { f(s.view()) })
 }
 
 func (s *plcSuite) view() CaseView {
-	v, err := s.env.QueryWorkflow(QueryView)
-	s.Require().NoError(err)
-	var view CaseView
-	s.Require().NoError(v.Get(&view))
-	return view
+	var v CaseView
+	s.ViewOf(s.Env, &v)
+	return v
 }
 
-func plcData(v CaseView) PLCData {
-	raw, _ := json.Marshal(v.Data)
-	var d PLCData
-	_ = json.Unmarshal(raw, &d)
-	return d
-}
+func plcData(v CaseView) PLCData { return DataOf[PLCData](v) }
 
 func deadline(v CaseView, name string) Deadline {
 	for _, d := range v.Deadlines {
@@ -181,11 +148,9 @@ func yes() *bool { b := true; return &b }
 func no() *bool  { b := false; return &b }
 
 func (s *plcSuite) result() CaseView {
-	s.Require().True(s.env.IsWorkflowCompleted())
-	s.Require().NoError(s.env.GetWorkflowError())
-	var r CaseResult
-	s.Require().NoError(s.env.GetWorkflowResult(&r))
-	return r.View
+	var v CaseView
+	s.ResultOf(s.Env, &v)
+	return v
 }
 
 func (s *plcSuite) TestPhoneIntakeThenPLCVerdictToClosed() {
@@ -246,7 +211,7 @@ func (s *plcSuite) TestPhoneIntakeThenPLCVerdictToClosed() {
 	s.True(v.Closed)
 	s.Empty(v.AllowedEvents)
 
-	recs, err := s.records.ListCaseRecords(context.Background(), s.caseID)
+	recs, err := s.Records.ListCaseRecords(context.Background(), s.caseID)
 	s.Require().NoError(err)
 	s.Require().Len(recs.Consultations, 1)
 	s.True(strings.HasPrefix(recs.Consultations[0].Description, "PLC"))
@@ -268,7 +233,7 @@ func (s *plcSuite) TestPhoneIntakeThenPLCVerdictToClosed() {
 	s.True(strings.HasPrefix(sr.Description, "PLC"))
 	s.Equal("CONS-000001", sr.ConsultationNumber)
 
-	req := s.mailer.ByStep("plc-request")
+	req := s.Mailer.ByStep("plc-request")
 	s.Require().Len(req, 1)
 	s.Equal("PLC Иванов Иван Иванович CONS-000001", req[0].Subject)
 	s.Equal([]string{"engineer.washers@example.com"}, req[0].To)
@@ -278,21 +243,21 @@ func (s *plcSuite) TestPhoneIntakeThenPLCVerdictToClosed() {
 		s.Contains(req[0].Body, item)
 	}
 	s.Equal([]string{"call-recording-42.mp3"}, req[0].Attachments, "the call recording goes with the request")
-	alert := s.mailer.ByStep("shift-alert")
+	alert := s.Mailer.ByStep("shift-alert")
 	s.Require().Len(alert, 1)
 	s.ElementsMatch([]string{"experts.shift@example.com", "supervisors@example.com"}, alert[0].To)
-	group := s.mailer.ByStep("plc-group")
+	group := s.Mailer.ByStep("plc-group")
 	s.Require().Len(group, 1)
 	s.Equal([]string{"engineer.washers@example.com"}, group[0].To)
 	s.Equal([]string{"head.techsupport@example.com", "expert@example.com", "curator@example.com", "supervisors@example.com"}, group[0].Cc)
 	s.Contains(group[0].Body, "приоритет СРОЧНО")
-	nrp := s.mailer.ByStep("nrp_act_uploaded")
+	nrp := s.Mailer.ByStep("nrp_act_uploaded")
 	s.Require().Len(nrp, 1)
 	s.Contains(nrp[0].Cc, "complaints@example.com")
 	s.Equal([]string{"call-recording-42.mp3", "fire-report.pdf", "nrp-15.pdf"}, nrp[0].Attachments, "new people get every earlier attachment")
-	s.Len(s.mailer.ByStep("documents_received"), 1)
-	s.Len(s.mailer.ByStep("satisfaction_reported"), 1)
-	s.Empty(s.mailer.ByStep("customer-interim"), "a phone customer hears the script instead")
+	s.Len(s.Mailer.ByStep("documents_received"), 1)
+	s.Len(s.Mailer.ByStep("satisfaction_reported"), 1)
+	s.Empty(s.Mailer.ByStep("customer-interim"), "a phone customer hears the script instead")
 	s.Len(recs.Comments, 3, "the verdict, the documents and the НРП act are commented on the ticket")
 }
 
@@ -304,7 +269,7 @@ func (s *plcSuite) TestEmailIntakeNotPLC() {
 	s.Equal(sm.PLCNotPLC, v.State)
 	s.True(deadline(v, "asc_callback").Due.Equal(msk("2026-11-26 11:00")), "ASC calls within 3 working days")
 
-	recs, _ := s.records.ListCaseRecords(context.Background(), s.caseID)
+	recs, _ := s.Records.ListCaseRecords(context.Background(), s.caseID)
 	s.Require().Len(recs.ServiceRequests, 1)
 	s.False(recs.ServiceRequests[0].PLC)
 	s.Equal(PriorityNormal, recs.ServiceRequests[0].Priority)
@@ -312,15 +277,15 @@ func (s *plcSuite) TestEmailIntakeNotPLC() {
 	s.Equal(TicketStatusClosed, recs.Tickets[0].Status)
 	s.Equal([]string{"usedesk:5555"}, recs.Tickets[0].Linked, "mail tickets are cross-linked")
 
-	interim := s.mailer.ByStep("customer-interim")
+	interim := s.Mailer.ByStep("customer-interim")
 	s.Require().Len(interim, 1)
 	s.Equal([]string{"ivanov@example.com"}, interim[0].To)
 	s.Contains(interim[0].Body, "Прошу до визита мастера технику не перемещать, не разбирать, не отмывать, не касаться.")
-	s.Contains(s.mailer.ByStep("plc-request")[0].Body, "На почте было зафиксировано")
-	notice := s.mailer.ByStep("not-plc-customer")
+	s.Contains(s.Mailer.ByStep("plc-request")[0].Body, "На почте было зафиксировано")
+	notice := s.Mailer.ByStep("not-plc-customer")
 	s.Require().Len(notice, 1)
 	s.Contains(notice[0].Body, "в течение 3 рабочих дней")
-	s.Empty(s.mailer.ByStep("plc-group"))
+	s.Empty(s.Mailer.ByStep("plc-group"))
 }
 
 func (s *plcSuite) TestNRPActAndCompensationRedirectsToServiceB2B() {
@@ -331,14 +296,14 @@ func (s *plcSuite) TestNRPActAndCompensationRedirectsToServiceB2B() {
 	v := s.result()
 	s.Equal(sm.PLCRedirected, v.State)
 	s.Equal("serviceb2b@example.com", plcData(v).RedirectedTo)
-	recs, _ := s.records.ListCaseRecords(context.Background(), s.caseID)
+	recs, _ := s.Records.ListCaseRecords(context.Background(), s.caseID)
 	s.Empty(recs.Tickets, "not passed on as PLC")
 	s.Require().Len(recs.Consultations, 1)
 	s.NotContains(recs.Consultations[0].Description, "PLC.")
-	r := s.mailer.ByStep("redirect-reply")
+	r := s.Mailer.ByStep("redirect-reply")
 	s.Require().Len(r, 1)
 	s.Contains(r[0].Body, "serviceb2b@example.com")
-	s.Empty(s.mailer.ByStep("plc-request"))
+	s.Empty(s.Mailer.ByStep("plc-request"))
 }
 
 func (s *plcSuite) TestEscalationChainEveryLevel() {
@@ -441,7 +406,7 @@ func (s *plcSuite) TestEscalationWaitsForMondayOverHolidays() {
 
 func (s *plcSuite) TestPermanentMailFailureBecomesSupervisorTask() {
 	s.begin(msk("2026-11-23 10:00"))
-	s.mailer.SendFn = func(m activities.Mail, _ int) error {
+	s.Mailer.SendFn = func(m activities.Mail, _ int) error {
 		if m.Step == "plc-request" {
 			return &activities.PermanentError{Err: errors.New("550 mailbox unavailable")}
 		}
@@ -461,7 +426,7 @@ func (s *plcSuite) TestPermanentMailFailureBecomesSupervisorTask() {
 
 func (s *plcSuite) TestTransientMailFailureIsRetriedWithoutDuplicates() {
 	s.begin(msk("2026-11-23 10:00"))
-	s.mailer.SendFn = func(m activities.Mail, attempt int) error {
+	s.Mailer.SendFn = func(m activities.Mail, attempt int) error {
 		if m.Step == "plc-request" && attempt < 3 {
 			return errors.New("451 try again later")
 		}
@@ -471,7 +436,7 @@ func (s *plcSuite) TestTransientMailFailureIsRetriedWithoutDuplicates() {
 	s.start(msk("2026-11-23 10:00"), plcIntake(ChannelPhone))
 	v := s.result()
 	s.Empty(v.Tasks)
-	s.Len(s.mailer.ByStep("plc-request"), 1)
+	s.Len(s.Mailer.ByStep("plc-request"), 1)
 }
 
 func TestPLCIntakeValidation(t *testing.T) {

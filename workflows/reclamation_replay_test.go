@@ -41,7 +41,7 @@ func TestReclamationReplayAcrossContinueAsNew(t *testing.T) {
 
 			replayer, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{DataConverter: replayConverter(t)})
 			require.NoError(t, err)
-			replayer.RegisterWorkflowWithOptions(Reclamation, workflow.RegisterOptions{Name: "reclamation"})
+			replayer.RegisterWorkflowWithOptions(claimType.Workflow, workflow.RegisterOptions{Name: claimType.Name})
 			require.NoError(t, replayer.ReplayWorkflowHistory(nil, hist))
 		})
 	}

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 
@@ -16,11 +17,12 @@ import (
 // registry is the one place a case type is registered.
 var registry = []*CaseType{
 	plcType,
-	reclamationType,
+	claimType,
 }
 
 // CaseType is everything the platform knows about a case type: its machine, its
-// workflow, its intake and the events people may send.
+// workflow, its intake, the events people may send, and what it reads of the
+// configuration. Define builds one from a Definition.
 type CaseType struct {
 	Name    string
 	Title   string
@@ -32,12 +34,19 @@ type CaseType struct {
 	// IntakeType is the Go type of the intake body, for its JSON schema.
 	IntakeType reflect.Type
 	Events     []EventSpec
-	// decodeIntake parses and checks an intake body.
+	// Policies are the type's SLA policies.
+	Policies []Policy
+	// Directory and Options are the keys of the config's directory and options
+	// sections the type reads; DirectoryType and OptionsType hold them all.
+	Directory     []SettingKey
+	Options       []SettingKey
+	DirectoryType reflect.Type
+	OptionsType   reflect.Type
+
 	decodeIntake func(raw json.RawMessage) (any, error)
-	// newInput builds the workflow input from a checked intake.
-	newInput func(meta CaseMeta, intake any, env CaseEnv) any
-	// memo is the short title shown in the Temporal UI (no personal data).
-	memo func(intake any) string
+	memo         func(intake any) string
+	prepare      func(s *Settings) (any, error)
+	newInput     func(meta CaseMeta, intake any, env any) any
 }
 
 // Register registers every case type's workflow (named after the type) and the
@@ -107,9 +116,17 @@ func (t *CaseType) EventNames() []string {
 // DecodeIntake parses and checks an intake body; problems are *FieldError.
 func (t *CaseType) DecodeIntake(raw json.RawMessage) (any, error) { return t.decodeIntake(raw) }
 
-// NewInput builds the workflow input of a new case.
-func (t *CaseType) NewInput(meta CaseMeta, intake any, env CaseEnv) any {
-	return t.newInput(meta, intake, env)
+// NewInput builds the workflow input of a new case: the intake and the type's
+// snapshot of the settings.
+func (t *CaseType) NewInput(meta CaseMeta, intake any, s *Settings) (any, error) {
+	env, ok := s.envs[t.Name]
+	if !ok {
+		var err error
+		if env, err = t.prepare(s); err != nil {
+			return nil, fmt.Errorf("case type %s: %w", t.Name, err)
+		}
+	}
+	return t.newInput(meta, intake, env), nil
 }
 
 // Memo is the case's title for the Temporal UI; it carries no personal data.

@@ -29,6 +29,14 @@ type Actor struct {
 	Role string `json:"role"`
 }
 
+// Label is how the audit trail names the actor: the name, else the role.
+func (a Actor) Label() string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.Role
+}
+
 // EventRequest is the input of the UpdateEvent update.
 type EventRequest struct {
 	Event string          `json:"event"`
@@ -80,7 +88,18 @@ type CaseView struct {
 	Deadlines     []Deadline     `json:"deadlines"`
 	History       []HistoryEntry `json:"history"`
 	OpenedAt      time.Time      `json:"opened_at"`
-	Data          any            `json:"data"`
+	// Related are the cases this one opened or was opened from.
+	Related []CaseLink `json:"related"`
+	Data    any        `json:"data"`
+}
+
+// CaseLink names a related case: a dispute's claim, the dispute a claim came from.
+type CaseLink struct {
+	Type       string `json:"type"`
+	ID         string `json:"id"`
+	WorkflowID string `json:"workflow_id"`
+	// Relation says what the linked case is to this one ("claim", "dispute").
+	Relation string `json:"relation"`
 }
 
 // CaseResult is what a case workflow returns when it ends.
@@ -88,73 +107,12 @@ type CaseResult struct {
 	View CaseView `json:"view"`
 }
 
-// Contact is a person or mailbox of the directory.
+// Contact is a person or mailbox of the directory: a building block of the
+// directory roles case types declare.
 type Contact struct {
 	Name  string `json:"name,omitempty" yaml:"name"`
 	Email string `json:"email,omitempty" yaml:"email"`
 	Phone string `json:"phone,omitempty" yaml:"phone"`
-}
-
-// EscalationStep is one call of the PLC escalation chain. Role "addressee" means
-// the engineer the request went to.
-type EscalationStep struct {
-	Role    string  `json:"role" yaml:"role"`
-	Title   string  `json:"title" yaml:"title"`
-	Contact Contact `json:"contact" yaml:"contact"`
-}
-
-// Directory says who gets what. It is configuration, handed to each case in its
-// input, so a running case keeps the directory it started with.
-type Directory struct {
-	// EngineersByCategory maps a product category to its responsible engineer.
-	EngineersByCategory map[string]Contact `json:"engineers_by_category" yaml:"engineers_by_category"`
-	// DefaultEngineer takes categories nobody is named for.
-	DefaultEngineer        Contact          `json:"default_engineer" yaml:"default_engineer"`
-	HeadOfTechnicalSupport Contact          `json:"head_of_technical_support" yaml:"head_of_technical_support"`
-	PLCCopyList            []Contact        `json:"plc_copy_list" yaml:"plc_copy_list"`
-	ShiftAlert             []string         `json:"shift_alert" yaml:"shift_alert"`
-	SupervisorsMailbox     string           `json:"supervisors_mailbox" yaml:"supervisors_mailbox"`
-	ComplaintsMailbox      string           `json:"complaints_mailbox" yaml:"complaints_mailbox"`
-	ClaimsGroup            string           `json:"claims_group" yaml:"claims_group"`
-	EscalationChain        []EscalationStep `json:"escalation_chain" yaml:"escalation_chain"`
-	PreferredASC           string           `json:"preferred_asc" yaml:"preferred_asc"`
-	ASCs                   []Contact        `json:"ascs" yaml:"ascs"`
-	Redirects              Redirects        `json:"redirects" yaml:"redirects"`
-	QualityDirector        Contact          `json:"quality_director" yaml:"quality_director"`
-	Management             Contact          `json:"management" yaml:"management"`
-}
-
-// Redirects are the mailboxes customers and colleagues are sent to.
-type Redirects struct {
-	ServiceB2B string `json:"service_b2b" yaml:"service_b2b"`
-	Help       string `json:"help" yaml:"help"`
-	ShopHelp   string `json:"shop_help" yaml:"shop_help"`
-	CallCenter string `json:"call_center" yaml:"call_center"`
-	Support    string `json:"support" yaml:"support"`
-}
-
-// Engineer returns the engineer responsible for a product category.
-func (d Directory) Engineer(category string) Contact {
-	if c, ok := d.EngineersByCategory[category]; ok && c.Email != "" {
-		return c
-	}
-	return d.DefaultEngineer
-}
-
-// Options are behaviour switches of the configuration.
-type Options struct {
-	// PlannedDateWorkingDay makes the PLC ticket's planned date the next working day
-	// instead of the seed's "next day".
-	PlannedDateWorkingDay bool `json:"planned_date_working_day" yaml:"planned_date_working_day"`
-}
-
-// CaseEnv is the configuration snapshot a case starts with: calendars and SLA
-// policies, the directory and behaviour switches. It travels in the workflow input
-// so that replay never sees a later configuration.
-type CaseEnv struct {
-	Calendars *calendar.Set `json:"calendars"`
-	Directory Directory     `json:"directory"`
-	Options   Options       `json:"options"`
 }
 
 // CaseMeta identifies a case.

@@ -14,6 +14,7 @@ import (
 	"github.com/peterbourgon/ff/v3/ffcli"
 
 	"github.com/caseflow/caseflow/internal/calendar"
+	"github.com/caseflow/caseflow/workflows"
 )
 
 // calendarOptions are the flags every calendar subcommand takes; they may be
@@ -33,18 +34,23 @@ func (o *calendarOptions) register(fs *flag.FlagSet) {
 // load returns the calendars and policies, from --config or the built-in ones,
 // and the calendar --calendar names. Config warnings go to stderr.
 func (o *calendarOptions) load() (*calendar.Set, *calendar.Calendar, error) {
-	set := calendar.Default()
+	defaults, err := workflows.PolicyDefaults()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := calendar.Config{}
 	if o.config != "" {
-		cfg, err := calendar.LoadConfigFile(o.config)
-		if err != nil {
+		if cfg, err = calendar.LoadConfigFile(o.config); err != nil {
 			return nil, nil, err
 		}
-		var warnings []string
-		if set, warnings, err = cfg.Build(); err != nil {
-			return nil, nil, fmt.Errorf("calendar config %s: %w", o.config, err)
-		}
-		o.warn(warnings...)
 	}
+	// The case types declare the policies; the config changes them.
+	cfg.Defaults = defaults
+	set, warnings, err := cfg.Build()
+	if err != nil {
+		return nil, nil, fmt.Errorf("calendar config %s: %w", o.config, err)
+	}
+	o.warn(warnings...)
 	cal, err := set.Calendar(o.calendar)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--calendar %s: %w", o.calendar, err)

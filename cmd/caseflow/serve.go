@@ -233,7 +233,7 @@ func startAPI(addr string, c client.Client, namespace string, st *store.Store, c
 		return nil, nil, err
 	}
 	api, err := httpapi.New(httpapi.Config{
-		Temporal: c, Namespace: namespace, Outbox: st, Auth: authn, Env: cfg.Env,
+		Temporal: c, Namespace: namespace, Outbox: st, Auth: authn, Settings: cfg.Settings,
 		DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc), CodecOrigins: origins,
 		CodecTrustOrigins: trustOrigins, Logger: log,
 	})

@@ -90,7 +90,11 @@ func (f caseflowFlow) open(ctx context.Context, key string) (string, error) {
 	ct := f.h.caseType
 	intake := benchIntake()
 	meta := workflows.CaseMeta{ID: key, Type: ct.Name}
-	_, err := f.h.cf.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	input, err := ct.NewInput(meta, &intake, f.h.cfg.Settings())
+	if err != nil {
+		return "", err
+	}
+	_, err = f.h.cf.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       f.workflowID(key),
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
@@ -100,7 +104,7 @@ func (f caseflowFlow) open(ctx context.Context, key string) (string, error) {
 			workflows.SearchCaseState.ValueSet(ct.Machine.Initial),
 		),
 		Memo: map[string]any{"title": ct.Memo(&intake)},
-	}, ct.Name, ct.NewInput(meta, &intake, f.h.cfg.Env()))
+	}, ct.Name, input)
 	if err != nil {
 		return "", fmt.Errorf("unable to open case %s: %w", key, err)
 	}

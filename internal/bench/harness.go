@@ -114,7 +114,7 @@ func startHarness(ctx context.Context, dir, synchronous string, latency time.Dur
 	}
 	api, err := httpapi.New(httpapi.Config{
 		Temporal: h.cf, Namespace: h.srv.Namespace(), DataConverter: codec.DataConverter(h.cdc),
-		Outbox: noOutbox{}, Auth: authn, Env: h.cfg.Env,
+		Outbox: noOutbox{}, Auth: authn, Settings: h.cfg.Settings,
 	})
 	if err != nil {
 		return nil, err

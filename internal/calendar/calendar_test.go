@@ -250,7 +250,7 @@ func TestAllDayCalendar(t *testing.T) {
 	assert.Equal(t, 365, c.YearStats(2025).WorkingDays)
 	assert.Equal(t, 366, c.YearStats(2028).WorkingDays)
 	assert.True(t, c.HasYearData(2031))
-	d, err := Default().Due("telecom.repeat_notice", start)
+	d, err := policySet().Due("telecom.repeat_notice", start)
 	require.NoError(t, err)
 	assert.True(t, start.Add(24*time.Hour).Equal(d.Due))
 	assert.Empty(t, d.Basis.Warnings)
@@ -340,18 +340,18 @@ func TestLabourCodeFallback(t *testing.T) {
 	assert.True(t, probe.Day(2025, time.February, 24).Holiday, "23 February 2025 was a Sunday")
 	assert.True(t, probe.Day(2025, time.March, 10).Holiday, "8 March 2025 was a Saturday")
 
-	d, err := Default().Due("dispute.engineer_answer", at("2026-12-29 10:00"))
+	d, err := policySet().Due("dispute.engineer_answer", at("2026-12-29 10:00"))
 	require.NoError(t, err)
 	// 30 December, then 11 and 12 January: 31 December is off by the 2026 decree,
 	// 1–8 January by art. 112.
 	assert.True(t, at("2027-01-12 10:00").Equal(d.Due), "got %s", d.Due)
 	assert.Equal(t, []string{"calendar default: no production-calendar data for 2027, using Labour Code art. 112 holidays"}, d.Basis.Warnings)
 	assert.Equal(t, []string{"calendar default: no production-calendar data for 2027, using Labour Code art. 112 holidays"},
-		Default().CheckYears(2026, 2027))
+		policySet().CheckYears(2026, 2027))
 }
 
 func TestCalendarJSONRoundTrip(t *testing.T) {
-	s := Default()
+	s := policySet()
 	b, err := json.Marshal(s)
 	require.NoError(t, err)
 	var got Set
@@ -381,7 +381,7 @@ func TestCalendarJSONRoundTrip(t *testing.T) {
 }
 
 func TestDeadlineJSONRoundTrip(t *testing.T) {
-	d, err := Default().Due("plc.verdict", at("2025-12-30 16:00"))
+	d, err := policySet().Due("plc.verdict", at("2025-12-30 16:00"))
 	require.NoError(t, err)
 	b, err := json.Marshal(d)
 	require.NoError(t, err)

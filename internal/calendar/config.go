@@ -19,6 +19,9 @@ type Config struct {
 	Calendars map[string]CalendarConfig `yaml:"calendars"`
 	// SLA adds policies or changes the default ones, by name.
 	SLA map[string]PolicyConfig `yaml:"sla"`
+	// Defaults are the policies the case types declare, before SLA changes
+	// them. Not read from the file: the caller passes the registry's.
+	Defaults []PolicyDefault `yaml:"-"`
 	// Now, when set, makes Build warn about every calendar that lacks
 	// production-calendar data for the year of Now or of 31 days later. It is
 	// not read from the file: the caller passes its clock.
@@ -167,6 +170,13 @@ func (c Config) Build() (*Set, []string, error) {
 		s.Calendars[name] = cal
 	}
 
+	for _, d := range c.Defaults {
+		p, err := ParsePolicy(d.Name, d.Duration, d.Calendar)
+		if err != nil {
+			return nil, nil, fmt.Errorf("default of %w", err)
+		}
+		s.Policies[d.Name] = p
+	}
 	for _, name := range sortedKeys(c.SLA) {
 		pc := c.SLA[name]
 		old, exists := s.Policies[name]

@@ -45,6 +45,7 @@ func TestLoadConfigFile(t *testing.T) {
 	cfg, err := LoadConfigFile(path)
 	require.NoError(t, err)
 	cfg.Now = time.Date(2026, 12, 15, 12, 0, 0, 0, time.UTC)
+	cfg.Defaults = testDefaults
 	s, warnings, err := cfg.Build()
 	require.NoError(t, err)
 	// The config gives default 2027, and the new calendars copy default as

@@ -44,8 +44,9 @@ func TestParsePolicy(t *testing.T) {
 	}
 }
 
-func TestDefaultPolicies(t *testing.T) {
-	s := Default()
+func TestDeclaredDefaultsBecomePolicies(t *testing.T) {
+	assert.Empty(t, Default().Policies, "the calendar package declares no policy of its own")
+	s := policySet()
 	want := map[string]string{
 		"plc.verdict":               "3 working hours",
 		"plc.escalation_step":       "30 working minutes",
@@ -71,7 +72,7 @@ func TestDefaultPolicies(t *testing.T) {
 }
 
 func TestDue(t *testing.T) {
-	s := Default()
+	s := policySet()
 	tests := []struct {
 		policy string
 		start  time.Time
@@ -123,4 +124,31 @@ func TestDue(t *testing.T) {
 	assert.True(t, at("2026-01-12 09:00").Equal(d.Due))
 	_, err = s.DueBefore("next", at("2025-12-30 10:00"))
 	assert.ErrorContains(t, err, "cannot be counted back")
+}
+
+// testDefaults are example policies of the kinds case types declare (the
+// seeds' deadlines); the calendar package itself declares none.
+var testDefaults = []PolicyDefault{
+	{"plc.verdict", "3 working hours", DefaultCalendar},
+	{"plc.escalation_step", "30 working minutes", DefaultCalendar},
+	{"plc.customer_callback", "1 working day", DefaultCalendar},
+	{"plc.planned_date", "next day", DefaultCalendar},
+	{"plc.asc_callback", "3 working days", DefaultCalendar},
+	{"dispute.engineer_answer", "3 working days", DefaultCalendar},
+	{"dispute.customer_answer", "3 working days", DefaultCalendar},
+	{"telecom.lead_callback", "2 working days", DefaultCalendar},
+	{"telecom.repeat_notice", "24 hours", AllDayCalendar},
+	{"reclamation.qualification", "2 working days", DefaultCalendar},
+	{"reclamation.document", "3 working days", DefaultCalendar},
+	{"reclamation.task_reminder", "1 working day", DefaultCalendar},
+	{"reclamation.action_task", "5 working days", DefaultCalendar},
+}
+
+// policySet is the built-in calendars with testDefaults.
+func policySet() *Set {
+	s, _, err := Config{Defaults: testDefaults}.Build()
+	if err != nil {
+		panic(err)
+	}
+	return s
 }

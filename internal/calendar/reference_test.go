@@ -12,7 +12,7 @@ import (
 // non-Moscow zone, a zone with daylight saving time, and plain time.
 func fuzzCalendars(t testing.TB) []*Calendar {
 	t.Helper()
-	s := Default()
+	s := policySet()
 	ural := s.Calendars[DefaultCalendar].clone()
 	ural.Name, ural.Zone = "ural", "Asia/Yekaterinburg"
 	h := "08:30-17:15"

@@ -49,21 +49,12 @@ type Basis struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-// defaultPolicies are the seeds' deadlines; docs/calendar.md says why each.
-var defaultPolicies = []struct{ name, text, calendar string }{
-	{"plc.verdict", "3 working hours", DefaultCalendar},
-	{"plc.escalation_step", "30 working minutes", DefaultCalendar},
-	{"plc.customer_callback", "1 working day", DefaultCalendar},
-	{"plc.planned_date", "next day", DefaultCalendar},
-	{"plc.asc_callback", "3 working days", DefaultCalendar},
-	{"dispute.engineer_answer", "3 working days", DefaultCalendar},
-	{"dispute.customer_answer", "3 working days", DefaultCalendar},
-	{"telecom.lead_callback", "2 working days", DefaultCalendar},
-	{"telecom.repeat_notice", "24 hours", AllDayCalendar},
-	{"reclamation.qualification", "2 working days", DefaultCalendar},
-	{"reclamation.document", "3 working days", DefaultCalendar},
-	{"reclamation.task_reminder", "1 working day", DefaultCalendar},
-	{"reclamation.action_task", "5 working days", DefaultCalendar},
+// PolicyDefault is an SLA policy as a case type declares it: its name, its
+// default duration and the calendar it counts on.
+type PolicyDefault struct {
+	Name     string
+	Duration string
+	Calendar string
 }
 
 // DefaultWeek is Mon–Fri 09:00–18:00.
@@ -73,7 +64,7 @@ func DefaultWeek() Week {
 }
 
 // Default returns a new Set with the built-in calendars ("default" and "24x7")
-// and the default policies.
+// and no policies: case types declare theirs (Config.Defaults).
 func Default() *Set {
 	all := "00:00-24:00"
 	s := &Set{
@@ -93,13 +84,6 @@ func Default() *Set {
 			},
 		},
 		Policies: map[string]Policy{},
-	}
-	for _, d := range defaultPolicies {
-		p, err := ParsePolicy(d.name, d.text, d.calendar)
-		if err != nil {
-			panic(err)
-		}
-		s.Policies[d.name] = p
 	}
 	if err := s.Validate(); err != nil {
 		panic(err)

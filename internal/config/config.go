@@ -9,9 +9,11 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -26,15 +28,18 @@ import (
 type Config struct {
 	Calendars map[string]calendar.CalendarConfig `yaml:"calendars"`
 	SLA       map[string]calendar.PolicyConfig   `yaml:"sla"`
-	Directory workflows.Directory                `yaml:"directory"`
-	Options   workflows.Options                  `yaml:"options"`
-	Mail      Mail                               `yaml:"mail"`
-	Auth      Auth                               `yaml:"auth"`
-	Codec     Codec                              `yaml:"codec"`
+	// Directory and Options are read key by key by the case types that declare
+	// them (GET /v1/case-types lists each type's keys).
+	Directory map[string]any `yaml:"directory"`
+	Options   map[string]any `yaml:"options"`
+	Mail      Mail           `yaml:"mail"`
+	Auth      Auth           `yaml:"auth"`
+	Codec     Codec          `yaml:"codec"`
 
 	// Warnings are non-fatal findings of Load (a year without calendar data).
 	Warnings []string `yaml:"-"`
 	set      *calendar.Set
+	settings *workflows.Settings
 }
 
 // Mail configures outgoing mail.
@@ -136,39 +141,42 @@ func Parse(raw []byte) (*Config, error) {
 	return cfg, nil
 }
 
-// check validates the whole config and builds the calendar set.
+// check validates the whole config, builds the calendar set and checks the
+// directory, options and sla sections against what the case types declare.
 func (c *Config) check() error {
-	set, warnings, err := calendar.Config{Calendars: c.Calendars, SLA: c.SLA}.Build()
+	var problems []string
+	owners := workflows.PolicyOwners()
+	for _, name := range slices.Sorted(maps.Keys(c.SLA)) {
+		if len(owners[name]) == 0 {
+			problems = append(problems, fmt.Sprintf("sla.%s: no case type declares this policy (%s)", name, declaredPolicies(owners)))
+		}
+	}
+	defaults, err := workflows.PolicyDefaults()
+	if err != nil {
+		return err
+	}
+	set, warnings, err := calendar.Config{Calendars: c.Calendars, SLA: c.SLA, Defaults: defaults}.Build()
 	if err != nil {
 		return err
 	}
 	c.set, c.Warnings = set, warnings
-	d := c.Directory
-	var problems []string
+	dir, err := jsonSection("directory", c.Directory)
+	if err != nil {
+		return err
+	}
+	opts, err := jsonSection("options", c.Options)
+	if err != nil {
+		return err
+	}
+	if c.settings, err = workflows.NewSettings(set, dir, opts); err != nil {
+		problems = append(problems, err.Error())
+	}
 	need := func(key, v string) {
 		if strings.TrimSpace(v) == "" {
 			problems = append(problems, key+" is required")
 		}
 	}
-	need("directory.default_engineer.email", d.DefaultEngineer.Email)
-	need("directory.head_of_technical_support.email", d.HeadOfTechnicalSupport.Email)
-	need("directory.supervisors_mailbox", d.SupervisorsMailbox)
-	need("directory.complaints_mailbox", d.ComplaintsMailbox)
-	need("directory.redirects.service_b2b", d.Redirects.ServiceB2B)
-	need("directory.preferred_asc", d.PreferredASC)
 	need("mail.from", c.Mail.From)
-	if len(d.EscalationChain) == 0 {
-		problems = append(problems, "directory.escalation_chain must name at least one call")
-	}
-	for i, s := range d.EscalationChain {
-		if s.Role != "addressee" && s.Contact.Phone == "" && s.Contact.Name == "" {
-			problems = append(problems, fmt.Sprintf("directory.escalation_chain[%d] needs a contact (or role: addressee)", i))
-		}
-		need(fmt.Sprintf("directory.escalation_chain[%d].title", i), s.Title)
-	}
-	for cat, e := range d.EngineersByCategory {
-		need("directory.engineers_by_category."+cat+".email", e.Email)
-	}
 	names := map[string]bool{}
 	for i, t := range c.Auth.Tokens {
 		key := fmt.Sprintf("auth.tokens[%d]", i)
@@ -210,9 +218,32 @@ func (c *Config) check() error {
 // Calendars is the calendar set built from the calendars and sla sections.
 func (c *Config) CalendarSet() *calendar.Set { return c.set }
 
-// Env is the configuration snapshot a new case starts with.
-func (c *Config) Env() workflows.CaseEnv {
-	return workflows.CaseEnv{Calendars: c.set, Directory: c.Directory, Options: c.Options}
+// Settings is the configuration as the case types read it: a new case starts
+// with its type's snapshot of it.
+func (c *Config) Settings() *workflows.Settings { return c.settings }
+
+// jsonSection encodes each key of a YAML section as JSON, the form the case
+// types decode their part from.
+func jsonSection(name string, section map[string]any) (map[string]json.RawMessage, error) {
+	out := make(map[string]json.RawMessage, len(section))
+	for k, v := range section {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s: %v", name, k, err)
+		}
+		out[k] = raw
+	}
+	return out, nil
+}
+
+// declaredPolicies lists the declared policies, for error messages.
+func declaredPolicies(owners map[string][]string) string {
+	names := slices.Sorted(maps.Keys(owners))
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + " (" + strings.Join(owners[n], ", ") + ")"
+	}
+	return "declared: " + strings.Join(parts, ", ")
 }
 
 //go:embed example.yaml

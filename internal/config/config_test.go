@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/caseflow/caseflow/workflows"
 )
 
 func exampleConfig(t *testing.T) []byte {
@@ -18,7 +20,9 @@ func exampleConfig(t *testing.T) []byte {
 func TestExampleConfigLoads(t *testing.T) {
 	cfg, err := Parse(exampleConfig(t))
 	require.NoError(t, err)
-	env := cfg.Env()
+	anyEnv, ok := cfg.Settings().EnvOf("plc")
+	require.True(t, ok)
+	env := anyEnv.(workflows.Env[workflows.PLCDirectory, workflows.PLCOptions])
 	assert.Equal(t, "engineer.washers@example.com", env.Directory.Engineer("washing_machine").Email)
 	assert.Equal(t, "engineer.duty@example.com", env.Directory.Engineer("vacuum").Email, "unknown categories go to the duty engineer")
 	assert.Len(t, env.Directory.EscalationChain, 4)
@@ -42,7 +46,10 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		"no mail.from": {"from: caseflow@example.com", "from: ''", "mail.from is required"},
 		"bad role":     {"role: operator,", "role: boss,", `auth.tokens[0].role must be one of`},
 		"bad policy":   {"plc.verdict: 3 working hours", "plc.verdict: three hours", "plc.verdict"},
-		"no b2b mail":  {"service_b2b: serviceb2b@example.com", "service_b2b: ''", "directory.redirects.service_b2b is required"},
+		"no b2b mail":  {"service_b2b: serviceb2b@example.com", "service_b2b: ''", "directory.redirects.service_b2b: is required (case type plc)"},
+		"unknown key":  {"supervisors_mailbox:", "supervisorz_mailbox:", "directory.supervisorz_mailbox: no case type reads this key (plc: engineers_by_category"},
+		"unknown sla":  {"plc.verdict: 3 working hours", "plc.verdikt: 3 working hours", "sla.plc.verdikt: no case type declares this policy (declared: plc.asc_callback (plc)"},
+		"bad option":   {"planned_date_working_day: false", "planned_date_working_day: sometimes", "options.planned_date_working_day: must be true or false"},
 		"no chain":     {"  escalation_chain:\n", "  escalation_chain: []\n  old_chain:\n", "old_chain"},
 	}
 	for name, c := range cases {

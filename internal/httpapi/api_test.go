@@ -388,6 +388,25 @@ func TestCaseTypes(t *testing.T) {
 	assert.Contains(t, plc.Mermaid, "awaiting_verdict --> confirmed: verdict_plc")
 	assert.NotContains(t, string(a.Body), `"$ref"`, "schemas are inline")
 
+	// The type's own policies (declared default and as configured), directory
+	// roles and options.
+	pi := slices.IndexFunc(plc.Policies, func(p policyDoc) bool { return p.Name == workflows.PolicyPLCVerdict })
+	require.GreaterOrEqual(t, pi, 0, "plc declares its verdict policy")
+	assert.Equal(t, "3 working hours", plc.Policies[pi].Default)
+	assert.Equal(t, "3 working hours", plc.Policies[pi].Configured)
+	assert.NotEmpty(t, plc.Policies[pi].Doc)
+	di := slices.IndexFunc(plc.Directory, func(d settingDoc) bool { return d.Key == "engineers_by_category" })
+	require.GreaterOrEqual(t, di, 0, "plc reads the engineers by category")
+	assert.NotEmpty(t, plc.Directory[di].Doc)
+	assert.Contains(t, string(plc.Directory[di].Schema), `"email"`)
+	assert.Equal(t, "planned_date_working_day", plc.Options[0].Key)
+	for _, d := range got.Items {
+		if d.Name == "reclamation" {
+			assert.Empty(t, d.Options, "the claim has no options")
+			assert.NotContains(t, fmt.Sprint(d.Directory), "engineers_by_category", "a type lists only the roles it reads")
+		}
+	}
+
 	var intake struct {
 		Properties map[string]struct {
 			Properties map[string]any `json:"properties"`

@@ -92,6 +92,10 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 	wid := workflows.WorkflowID(ct.Name, meta.ID)
 	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
 	defer cancel()
+	input, err := ct.NewInput(meta, intake, s.cfg.Settings())
+	if err != nil {
+		return err
+	}
 	_, err = s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                                       wid,
 		TaskQueue:                                workflows.TaskQueue,
@@ -103,7 +107,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 			workflows.SearchCaseState.ValueSet(ct.Machine.Initial),
 		),
 		Memo: map[string]any{"title": ct.Memo(intake)},
-	}, ct.Name, ct.NewInput(meta, intake, s.cfg.Env()))
+	}, ct.Name, input)
 	code := http.StatusCreated
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {

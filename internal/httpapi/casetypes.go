@@ -25,6 +25,29 @@ type caseTypeDoc struct {
 	Events       []eventDoc      `json:"events"`
 	SystemEvents []string        `json:"system_events"`
 	Mermaid      string          `json:"mermaid"`
+	// Policies are the type's SLA policies: the declared default and what this
+	// deployment's config makes of it.
+	Policies []policyDoc `json:"policies"`
+	// Directory and Options are the keys of the config's directory and options
+	// sections the type reads, each with its JSON schema.
+	Directory []settingDoc `json:"directory"`
+	Options   []settingDoc `json:"options"`
+}
+
+// policyDoc describes an SLA policy of a case type.
+type policyDoc struct {
+	workflows.Policy
+	// Configured is the policy as this deployment counts it, e.g. "3 working hours".
+	Configured string `json:"configured"`
+	// ConfiguredCalendar is the calendar it counts on here.
+	ConfiguredCalendar string `json:"configured_calendar"`
+}
+
+// settingDoc describes a directory role or an option a case type reads.
+type settingDoc struct {
+	Key    string          `json:"key"`
+	Doc    string          `json:"doc"`
+	Schema json.RawMessage `json:"schema"`
 }
 
 // eventDoc describes an event people may send.
@@ -39,8 +62,9 @@ type eventDoc struct {
 	Schema json.RawMessage `json:"schema"`
 }
 
-// describeCaseTypes builds the description of every registered case type once.
-func describeCaseTypes() ([]caseTypeDoc, error) {
+// describeCaseTypes builds the description of every registered case type once,
+// with the policies as settings configures them.
+func describeCaseTypes(settings *workflows.Settings) ([]caseTypeDoc, error) {
 	var out []caseTypeDoc
 	for _, t := range workflows.Types() {
 		intake, err := schemaOf(t.IntakeType)
@@ -52,6 +76,28 @@ func describeCaseTypes() ([]caseTypeDoc, error) {
 			States: nonNil(t.Machine.States), Initial: t.Machine.Initial, Terminal: nonNil(t.Machine.Terminal),
 			IntakeRoles: nonNil(t.IntakeRoles), IntakeSchema: intake,
 			SystemEvents: nonNil(t.SystemEvents()), Mermaid: t.Machine.Mermaid(),
+			Policies: []policyDoc{}, Directory: []settingDoc{}, Options: []settingDoc{},
+		}
+		for _, p := range t.Policies {
+			pd := policyDoc{Policy: p}
+			if settings != nil && settings.Calendars != nil {
+				if got, err := settings.Calendars.Policy(p.Name); err == nil {
+					pd.Configured, pd.ConfiguredCalendar = got.String(), got.Calendar
+				}
+			}
+			d.Policies = append(d.Policies, pd)
+		}
+		for _, section := range []struct {
+			keys []workflows.SettingKey
+			into *[]settingDoc
+		}{{t.Directory, &d.Directory}, {t.Options, &d.Options}} {
+			for _, k := range section.keys {
+				schema, err := schemaOf(k.Type)
+				if err != nil {
+					return nil, fmt.Errorf("httpapi: schema of %s setting %s: %w", t.Name, k.Key, err)
+				}
+				*section.into = append(*section.into, settingDoc{Key: k.Key, Doc: k.Doc, Schema: schema})
+			}
 		}
 		for _, e := range t.Events {
 			schema, err := schemaOf(e.DataType)

@@ -87,7 +87,7 @@ func startHarness() (*harness, error) {
 	}
 	api, err := New(Config{
 		Temporal: tc, Namespace: srv.Namespace(), DataConverter: codec.DataConverter(cdc), Outbox: memOutbox{env.mailer}, Auth: authn,
-		Env: cfg.Env, Logger: warnings, Metrics: prometheus.NewRegistry(),
+		Settings: cfg.Settings, Logger: warnings, Metrics: prometheus.NewRegistry(),
 	})
 	if err != nil {
 		return nil, err

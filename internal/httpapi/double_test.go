@@ -183,7 +183,7 @@ func newFakeAPI(tb testing.TB, logger *slog.Logger) (*Server, *fakeTemporal) {
 	})
 	api, err := New(Config{
 		Temporal: ft, Namespace: "default", Outbox: memOutbox{&activitiestest.Mailer{}}, Auth: authn,
-		Env: cfg.Env, Logger: logger, Metrics: prometheus.NewRegistry(),
+		Settings: cfg.Settings, Logger: logger, Metrics: prometheus.NewRegistry(),
 		Codec: echo, CodecOrigins: []string{"http://127.0.0.1:8233"},
 	})
 	require.NoError(tb, err)

@@ -59,8 +59,8 @@ type Config struct {
 	Outbox Outbox
 	// Auth authenticates callers.
 	Auth *auth.Authenticator
-	// Env is the configuration snapshot a new case starts with.
-	Env func() workflows.CaseEnv
+	// Settings is the configuration a new case takes its snapshot from.
+	Settings func() *workflows.Settings
 	// Codec, when set, is mounted under /v1/codec/ (the remote payload codec of
 	// the Temporal UI): /v1/codec/encode and /v1/codec/decode reach it as /encode
 	// and /decode.
@@ -104,8 +104,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("httpapi: Outbox is required")
 	case cfg.Auth == nil:
 		return nil, errors.New("httpapi: Auth is required")
-	case cfg.Env == nil:
-		return nil, errors.New("httpapi: Env is required")
+	case cfg.Settings == nil:
+		return nil, errors.New("httpapi: Settings is required")
 	}
 	s := &Server{cfg: cfg, tc: cfg.Temporal, dc: cfg.DataConverter, log: cfg.Logger, mux: http.NewServeMux()}
 	if s.dc == nil {
@@ -119,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
-	if s.caseTypes, err = describeCaseTypes(); err != nil {
+	if s.caseTypes, err = describeCaseTypes(cfg.Settings()); err != nil {
 		return nil, err
 	}
 

@@ -176,7 +176,7 @@ func TestCodecMountAndHealthz(t *testing.T) {
 	api, err := New(Config{
 		Temporal: lazy, Namespace: "default",
 		Outbox: memOutbox{&activitiestest.Mailer{}}, Auth: mustAuth(t),
-		Env: func() workflows.CaseEnv { return workflows.CaseEnv{} }, Codec: codec, CodecOrigins: []string{"http://127.0.0.1:8233/"},
+		Settings: func() *workflows.Settings { return &workflows.Settings{} }, Codec: codec, CodecOrigins: []string{"http://127.0.0.1:8233/"},
 	})
 	require.NoError(t, err)
 	do := func(method, path, origin, tok string) *httptest.ResponseRecorder {
@@ -227,8 +227,8 @@ func TestCodecTrustOriginsOnlyForTheUIOrigin(t *testing.T) {
 	require.NoError(t, err)
 	api, err := New(Config{
 		Temporal: lazy, Namespace: "default", Outbox: memOutbox{&activitiestest.Mailer{}}, Auth: mustAuth(t),
-		Env:   func() workflows.CaseEnv { return workflows.CaseEnv{} },
-		Codec: codec, CodecOrigins: []string{"http://127.0.0.1:8233"}, CodecTrustOrigins: true,
+		Settings: func() *workflows.Settings { return &workflows.Settings{} },
+		Codec:    codec, CodecOrigins: []string{"http://127.0.0.1:8233"}, CodecTrustOrigins: true,
 	})
 	require.NoError(t, err)
 	post := func(origin string) *httptest.ResponseRecorder {

@@ -87,7 +87,7 @@ func newHarness(t testing.TB) *harness {
 	require.NoError(t, err)
 	api, err := httpapi.New(httpapi.Config{
 		Temporal: h.client, Namespace: h.server.Namespace(), Outbox: h.store, Auth: authn,
-		Env: h.cfg.Env, DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc),
+		Settings: h.cfg.Settings, DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc),
 	})
 	require.NoError(t, err)
 	h.api = httptest.NewServer(api)

@@ -1,0 +1,191 @@
+package workflows
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/activities/activitiestest"
+	"github.com/caseflow/caseflow/internal/calendar"
+)
+
+// CaseHarness drives cases of any type in Temporal's test environment, in
+// virtual time, with the real activities over in-memory mail and records. Every
+// case type's workflow tests embed it; it registers workflows through Register,
+// as a worker does.
+type CaseHarness struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+	// Env is the test's environment; NewEnv makes more (one per run of a case
+	// that continues as new).
+	Env     *testsuite.TestWorkflowEnvironment
+	Mailer  *activitiestest.Mailer
+	Records *activitiestest.Records
+
+	outcomes map[string]Outcome
+	updates  int
+}
+
+// Outcome is what became of an event sent to a case.
+type Outcome struct {
+	Event string
+	View  CaseView
+	Err   error // the refusal or the handler's error; nil when applied
+}
+
+// SetupSuite keeps the SDK's logs out of the test output.
+func (h *CaseHarness) SetupSuite() {
+	h.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+}
+
+// SetupTest gives each test fresh mail, records and an environment.
+func (h *CaseHarness) SetupTest() {
+	h.Mailer, h.Records = &activitiestest.Mailer{}, &activitiestest.Records{}
+	h.outcomes, h.updates = map[string]Outcome{}, 0
+	h.Env = h.NewEnv(time.Time{})
+}
+
+// AfterTest checks the mocked activities' expectations.
+func (h *CaseHarness) AfterTest(_, _ string) { h.Env.AssertExpectations(h.T()) }
+
+// NewEnv is an environment with every case type and the activities registered;
+// a non-zero start sets its clock.
+func (h *CaseHarness) NewEnv(start time.Time) *testsuite.TestWorkflowEnvironment {
+	env := h.NewTestWorkflowEnvironment()
+	Register(env, &activities.Activities{Mail: h.Mailer, Records: h.Records, From: "caseflow@example.com"})
+	if !start.IsZero() {
+		env.SetStartTime(start)
+	}
+	return env
+}
+
+// Begin sets the test environment's clock; call it before scheduling anything.
+func (h *CaseHarness) Begin(at time.Time) { h.Env.SetStartTime(at) }
+
+// Start runs a case of the type named by the input's meta in env.
+func (h *CaseHarness) Start(env *testsuite.TestWorkflowEnvironment, caseType string, input any) {
+	env.ExecuteWorkflow(caseType, input)
+}
+
+// At runs fn when env's clock reaches t.
+func (h *CaseHarness) At(env *testsuite.TestWorkflowEnvironment, t time.Time, fn func()) {
+	env.RegisterDelayedCallback(fn, t.Sub(env.Now()))
+}
+
+// Send posts a person's event as an update now and files its outcome under label.
+func (h *CaseHarness) Send(env *testsuite.TestWorkflowEnvironment, label, event string, actor Actor, data any) {
+	h.SendThen(env, event, actor, data, func(o Outcome) { h.outcomes[label] = o })
+}
+
+// SendThen posts a person's event now; then runs on its outcome.
+func (h *CaseHarness) SendThen(env *testsuite.TestWorkflowEnvironment, event string, actor Actor, data any, then func(Outcome)) {
+	raw, err := json.Marshal(data)
+	h.Require().NoError(err)
+	h.updates++
+	req := EventRequest{Event: event, Data: raw, Actor: actor}
+	env.UpdateWorkflow(UpdateEvent, fmt.Sprintf("u%d", h.updates), &testsuite.TestUpdateCallback{
+		OnAccept: func() {},
+		OnReject: func(err error) { then(Outcome{Event: event, Err: err}) },
+		OnComplete: func(v any, err error) {
+			view, _ := v.(CaseView)
+			then(Outcome{Event: event, View: view, Err: err})
+		},
+	}, req)
+}
+
+// Applied asserts that the labelled events were applied.
+func (h *CaseHarness) Applied(labels ...string) {
+	for _, l := range labels {
+		o, ok := h.outcomes[l]
+		if h.True(ok, "event %s was never answered", l) {
+			h.NoError(o.Err, "event %s", l)
+		}
+	}
+}
+
+// Refused asserts that the labelled event was refused with the Temporal error type.
+func (h *CaseHarness) Refused(label, errType string) *temporal.ApplicationError {
+	o, ok := h.outcomes[label]
+	h.Require().True(ok, "event %s was never answered", label)
+	return h.RefusedWith(o.Err, label, errType)
+}
+
+// RefusedWith asserts that err is a refusal of the Temporal error type.
+func (h *CaseHarness) RefusedWith(err error, what, errType string) *temporal.ApplicationError {
+	var appErr *temporal.ApplicationError
+	h.Require().True(errors.As(err, &appErr), "%s: want a %s refusal, got %v", what, errType, err)
+	h.Equal(errType, appErr.Type(), "%s: %v", what, err)
+	return appErr
+}
+
+// ViewOf decodes env's case view into v (a CaseView, or a struct embedding one
+// with the type's data).
+func (h *CaseHarness) ViewOf(env *testsuite.TestWorkflowEnvironment, v any) {
+	val, err := env.QueryWorkflow(QueryView)
+	h.Require().NoError(err)
+	h.Require().NoError(val.Get(v))
+}
+
+// ResultOf decodes the view of env's ended case into v.
+func (h *CaseHarness) ResultOf(env *testsuite.TestWorkflowEnvironment, v any) {
+	h.Require().True(env.IsWorkflowCompleted())
+	h.Require().NoError(env.GetWorkflowError())
+	var res struct {
+		View json.RawMessage `json:"view"`
+	}
+	h.Require().NoError(env.GetWorkflowResult(&res))
+	h.Require().NoError(json.Unmarshal(res.View, v))
+}
+
+// Letters are the letters sent whose subject contains part.
+func (h *CaseHarness) Letters(part string) []activities.SentMail {
+	var out []activities.SentMail
+	for _, m := range h.Mailer.Sent() {
+		if strings.Contains(m.Subject, part) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// CasesCalendars is the built-in calendars with every registered type's default
+// policies: the snapshot a case gets from an empty config.
+func CasesCalendars() *calendar.Set {
+	defaults, err := PolicyDefaults()
+	if err != nil {
+		panic(err)
+	}
+	set, _, err := calendar.Config{Defaults: defaults}.Build()
+	if err != nil {
+		panic(err)
+	}
+	return set
+}
+
+// CaseEnvOf is a case's configuration snapshot for tests.
+func CaseEnvOf[D any, O any](dir D, opts O) Env[D, O] {
+	return Env[D, O]{Calendars: CasesCalendars(), Directory: dir, Options: opts}
+}
+
+// DataOf decodes a view's data into the type's data struct.
+func DataOf[T any](v CaseView) T {
+	raw, err := json.Marshal(v.Data)
+	if err != nil {
+		panic(err)
+	}
+	var d T
+	if err := json.Unmarshal(raw, &d); err != nil {
+		panic(err)
+	}
+	return d
+}
