@@ -39,7 +39,7 @@ fuzz:
 
 ## bench: caseflow's cost against a bare Temporal workflow (BENCH_ARGS passed through)
 bench:
-	$(GO) run ./cmd/caseflow bench $(BENCH_ARGS)
+	$(GO) run ./cmd/caseflow-bench $(BENCH_ARGS)
 
 ## lint: workflowcheck (pinned in go.mod): workflow code and all it calls is deterministic;
 ## .workflowcheck.yaml lists the calls known safe, each with its reason
