@@ -19,7 +19,7 @@ build:
 	$(GO) build -o caseflow ./cmd/caseflow
 
 ## test: every test, including the embedded-server integration tests and short fuzz runs
-test: vet
+test: vet lint
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
 
@@ -39,7 +39,12 @@ fuzz:
 
 ## bench: caseflow's cost against a bare Temporal workflow (BENCH_ARGS passed through)
 bench:
-	$(GO) run ./cmd/caseflow bench $(BENCH_ARGS)
+	$(GO) run ./cmd/caseflow-bench $(BENCH_ARGS)
+
+## lint: workflowcheck (pinned in go.mod): workflow code and all it calls is deterministic;
+## .workflowcheck.yaml lists the calls known safe, each with its reason
+lint:
+	$(GO) tool workflowcheck -show-pos -config .workflowcheck.yaml ./workflows/... ./statemachines/...
 
 vet:
 	$(GO) vet ./...

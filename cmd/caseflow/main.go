@@ -37,7 +37,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			newWorkerCmd(stderr),
 			newAPICmd(stderr),
 			newCalendarCmd(stdout, stderr),
-			newBenchCmd(stdout, stderr),
 		},
 		Exec: func(context.Context, []string) error { return flag.ErrHelp },
 	}

@@ -263,7 +263,7 @@ func furthest(rep Report) Furthest {
 // writeTable prints the report as one Markdown table.
 func writeTable(w io.Writer, rep Report) {
 	s := rep.Settings
-	fmt.Fprintf(w, "caseflow bench: mocked activity latency %gms, %d in flight, %gs runs after %gs warm-up, %d round(s) (A B, B A, …), %d CPUs, %s %s, %.0fs\n\n",
+	fmt.Fprintf(w, "caseflow-bench: mocked activity latency %gms, %d in flight, %gs runs after %gs warm-up, %d round(s) (A B, B A, …), %d CPUs, %s %s, %.0fs\n\n",
 		s.LatencyMs, s.InFlight, s.DurationSeconds, s.WarmupSeconds, s.Rounds, rep.Machine.CPUs, rep.Machine.Go, rep.Machine.OS, rep.Seconds)
 	cols := []string{"sync", "figure", "caseflow", "baseline", "caseflow ÷ baseline"}
 	var cells [][]string

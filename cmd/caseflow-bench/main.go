@@ -1,14 +1,20 @@
+// Command caseflow-bench measures caseflow against a bare Temporal workflow on a
+// fresh embedded server. It is a development tool, kept out of the caseflow binary;
+// make bench runs it.
 package main
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
@@ -16,8 +22,27 @@ import (
 	"github.com/caseflow/caseflow/internal/bench"
 )
 
-func newBenchCmd(stdout, stderr io.Writer) *ffcli.Command {
-	fs := flag.NewFlagSet("caseflow bench", flag.ContinueOnError)
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// --help printed the usage: asked for, not a failure.
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "caseflow-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses the command line and runs the benchmark.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return newCmd(stdout, stderr).ParseAndRun(ctx, args)
+}
+
+// newCmd is the command with its flags; it reports to stdout and shows progress on stderr.
+func newCmd(stdout, stderr io.Writer) *ffcli.Command {
+	fs := flag.NewFlagSet("caseflow-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
 		quick      = fs.Bool("quick", false, "smoke run of about a minute: small sizes, one round, synchronous=FULL only (timings mean little)")
@@ -32,10 +57,10 @@ func newBenchCmd(stdout, stderr io.Writer) *ffcli.Command {
 		memProfile = fs.String("memprofile", "", "write a heap profile taken while the first round's caseflow cases are parked to this file")
 	)
 	return &ffcli.Command{
-		Name:       "bench",
-		ShortUsage: "caseflow bench [flags]",
+		Name:       "caseflow-bench",
+		ShortUsage: "caseflow-bench [flags]",
 		ShortHelp:  "Measure caseflow against a bare Temporal workflow on a fresh embedded server.",
-		LongHelp: "bench starts a fresh embedded Temporal server in a temporary directory and runs each\n" +
+		LongHelp: "caseflow-bench starts a fresh embedded Temporal server in a temporary directory and runs each\n" +
 			"scenario (throughput, latency, parked cases, replay, SQLite ceiling) for caseflow's PLC case\n" +
 			"and for a baseline workflow with the same activities, timers and waits, interleaved. It\n" +
 			"prints one table; every ratio is caseflow's figure divided by the baseline's.",
