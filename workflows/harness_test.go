@@ -1,12 +1,15 @@
 package workflows
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stretchr/testify/suite"
@@ -31,6 +34,7 @@ type CaseHarness struct {
 	Env     *testsuite.TestWorkflowEnvironment
 	Mailer  *activitiestest.Mailer
 	Records *activitiestest.Records
+	Opener  *FakeOpener
 
 	outcomes map[string]Outcome
 	updates  int
@@ -50,7 +54,7 @@ func (h *CaseHarness) SetupSuite() {
 
 // SetupTest gives each test fresh mail, records and an environment.
 func (h *CaseHarness) SetupTest() {
-	h.Mailer, h.Records = &activitiestest.Mailer{}, &activitiestest.Records{}
+	h.Mailer, h.Records, h.Opener = &activitiestest.Mailer{}, &activitiestest.Records{}, &FakeOpener{}
 	h.outcomes, h.updates = map[string]Outcome{}, 0
 	h.Env = h.NewEnv(time.Time{})
 }
@@ -62,7 +66,7 @@ func (h *CaseHarness) AfterTest(_, _ string) { h.Env.AssertExpectations(h.T()) }
 // a non-zero start sets its clock.
 func (h *CaseHarness) NewEnv(start time.Time) *testsuite.TestWorkflowEnvironment {
 	env := h.NewTestWorkflowEnvironment()
-	Register(env, &activities.Activities{Mail: h.Mailer, Records: h.Records, From: "caseflow@example.com"})
+	Register(env, &activities.Activities{Mail: h.Mailer, Records: h.Records, From: "caseflow@example.com", Cases: h.Opener})
 	if !start.IsZero() {
 		env.SetStartTime(start)
 	}
@@ -156,6 +160,34 @@ func (h *CaseHarness) Letters(part string) []activities.SentMail {
 		}
 	}
 	return out
+}
+
+// FakeOpener opens cases in memory: one per key, as the real opener does, and
+// refuses an intake its type refuses.
+type FakeOpener struct {
+	mu     sync.Mutex
+	Opened []activities.OpenCaseInput
+}
+
+var _ activities.CaseOpener = (*FakeOpener)(nil)
+
+// OpenCase records the case and answers with its ID.
+func (f *FakeOpener) OpenCase(_ context.Context, in activities.OpenCaseInput) (activities.OpenedCase, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ct, ok := Lookup(in.Type)
+	if !ok {
+		return activities.OpenedCase{}, &activities.PermanentError{Err: fmt.Errorf("no case type %q", in.Type)}
+	}
+	if _, err := ct.DecodeIntake(in.Intake); err != nil {
+		return activities.OpenedCase{}, &activities.PermanentError{Err: err}
+	}
+	created := !slices.ContainsFunc(f.Opened, func(o activities.OpenCaseInput) bool { return o.Key == in.Key })
+	if created {
+		f.Opened = append(f.Opened, in)
+	}
+	id := fmt.Sprintf("opened-%d", slices.IndexFunc(f.Opened, func(o activities.OpenCaseInput) bool { return o.Key == in.Key })+1)
+	return activities.OpenedCase{ID: id, Type: in.Type, WorkflowID: WorkflowID(in.Type, id), Created: created}, nil
 }
 
 // CasesCalendars is the built-in calendars with every registered type's default

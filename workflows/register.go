@@ -18,6 +18,7 @@ import (
 var registry = []*CaseType{
 	plcType,
 	claimType,
+	disputeType,
 }
 
 // CaseType is everything the platform knows about a case type: its machine, its

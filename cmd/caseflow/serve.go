@@ -27,6 +27,7 @@ import (
 
 	"github.com/caseflow/caseflow/activities"
 	"github.com/caseflow/caseflow/internal/auth"
+	"github.com/caseflow/caseflow/internal/cases"
 	"github.com/caseflow/caseflow/internal/codec"
 	"github.com/caseflow/caseflow/internal/config"
 	"github.com/caseflow/caseflow/internal/devserver"
@@ -218,6 +219,7 @@ func startWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *confi
 		Mail:    mail.New(st, tr, cfg.Mail.From, time.Now),
 		Records: st,
 		From:    cfg.Mail.From,
+		Cases:   &cases.Starter{Client: c, Settings: cfg.Settings},
 	})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("unable to start worker: %w", err)

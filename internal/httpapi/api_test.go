@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/caseflow/caseflow/internal/cases"
 	sm "github.com/caseflow/caseflow/statemachines"
 	"github.com/caseflow/caseflow/workflows"
 )
@@ -527,7 +528,7 @@ func TestTasks(t *testing.T) {
 
 	t.Run("a failed letter becomes a supervisor task", func(t *testing.T) {
 		key := "tasks-" + uuid.NewString()
-		id := caseIDFor("plc", key)
+		id := cases.IDFor("plc", key)
 		h.failMail.Store(id, true)
 		a := call(t, "POST", "/v1/cases", "operator", plcIntake(nil), "Idempotency-Key", key)
 		require.Equal(t, http.StatusCreated, a.Code, "%s", a.Body)

@@ -24,7 +24,6 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/workflows"
@@ -36,16 +35,6 @@ const IdempotencyKeyHeader = "Idempotency-Key"
 
 // MaxIdempotencyKey is the longest Idempotency-Key accepted.
 const MaxIdempotencyKey = 200
-
-// caseIDSpace is the UUID v5 namespace of case IDs: the ID of a case is the SHA-1
-// UUID of its type and Idempotency-Key, so a key always names the same workflow.
-// Never change it: keys already used would open second cases.
-var caseIDSpace = uuid.MustParse("cf329d2f-2206-49ea-82c4-10fd9023015c")
-
-// caseIDFor is the case ID an Idempotency-Key opens for a case type.
-func caseIDFor(caseType, key string) string {
-	return uuid.NewSHA1(caseIDSpace, []byte(caseType+"\x00"+key)).String()
-}
 
 // openedCase is the answer of POST /v1/cases.
 type openedCase struct {
@@ -88,34 +77,16 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 		return err
 	}
 
-	meta := workflows.CaseMeta{ID: caseIDFor(ct.Name, key), Type: ct.Name}
-	wid := workflows.WorkflowID(ct.Name, meta.ID)
 	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
 	defer cancel()
-	input, err := ct.NewInput(meta, intake, s.cfg.Settings())
+	opened, err := s.starter.Start(ctx, ct, key, intake)
 	if err != nil {
 		return err
 	}
-	_, err = s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       wid,
-		TaskQueue:                                workflows.TaskQueue,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SearchCaseType.ValueSet(ct.Name),
-			workflows.SearchCaseState.ValueSet(ct.Machine.Initial),
-		),
-		Memo: map[string]any{"title": ct.Memo(intake)},
-	}, ct.Name, input)
-	code := http.StatusCreated
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	switch {
-	case errors.As(err, &started):
-		code = http.StatusOK
-	case err != nil:
-		return err
-	default:
+	meta, wid := opened.Meta, opened.WorkflowID
+	code := http.StatusOK
+	if opened.Created {
+		code = http.StatusCreated
 		s.metrics.casesOpened.WithLabelValues(ct.Name).Inc()
 	}
 

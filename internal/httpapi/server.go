@@ -23,6 +23,7 @@ import (
 
 	"github.com/caseflow/caseflow/activities"
 	"github.com/caseflow/caseflow/internal/auth"
+	"github.com/caseflow/caseflow/internal/cases"
 	"github.com/caseflow/caseflow/internal/store"
 	"github.com/caseflow/caseflow/workflows"
 )
@@ -85,6 +86,7 @@ type Config struct {
 type Server struct {
 	cfg       Config
 	tc        client.Client
+	starter   *cases.Starter
 	dc        converter.DataConverter
 	log       *slog.Logger
 	mux       *http.ServeMux
@@ -107,7 +109,8 @@ func New(cfg Config) (*Server, error) {
 	case cfg.Settings == nil:
 		return nil, errors.New("httpapi: Settings is required")
 	}
-	s := &Server{cfg: cfg, tc: cfg.Temporal, dc: cfg.DataConverter, log: cfg.Logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, tc: cfg.Temporal, dc: cfg.DataConverter, log: cfg.Logger, mux: http.NewServeMux(),
+		starter: &cases.Starter{Client: cfg.Temporal, Settings: cfg.Settings}}
 	if s.dc == nil {
 		s.dc = converter.GetDefaultDataConverter()
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/caseflow/caseflow/activities"
 	"github.com/caseflow/caseflow/internal/auth"
+	"github.com/caseflow/caseflow/internal/cases"
 	"github.com/caseflow/caseflow/internal/codec"
 	"github.com/caseflow/caseflow/internal/config"
 	"github.com/caseflow/caseflow/internal/devserver"
@@ -79,7 +80,8 @@ func newHarness(t testing.TB) *harness {
 	require.NoError(t, err)
 
 	w := worker.New(h.client, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Mail: mail.New(h.store, tr, h.cfg.Mail.From, time.Now), Records: h.store, From: h.cfg.Mail.From})
+	workflows.Register(w, &activities.Activities{Mail: mail.New(h.store, tr, h.cfg.Mail.From, time.Now), Records: h.store, From: h.cfg.Mail.From,
+		Cases: &cases.Starter{Client: h.client, Settings: h.cfg.Settings}})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 
