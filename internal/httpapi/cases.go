@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +26,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/caseflow/caseflow/internal/auth"
+	"github.com/caseflow/caseflow/internal/strictjson"
 	"github.com/caseflow/caseflow/workflows"
 )
 
@@ -82,7 +82,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 	}
 	intake, err := ct.DecodeIntake(body)
 	if err != nil {
-		return dataError(err, ct.IntakeType, "")
+		return dataError(err, "")
 	}
 	if err := checkEncodedSize(intake, MaxIntakeBytes, "body", "the intake"); err != nil {
 		return err
@@ -155,18 +155,18 @@ func caseTypeOf(raw json.RawMessage) (*workflows.CaseType, error) {
 	return ct, nil
 }
 
-// dataError turns a *workflows.FieldError of intake or event data of type t into
-// an invalid error naming the field, with prefix ("data") before a field of event
+// dataError turns a *strictjson.FieldError of intake or event data into an
+// invalid error naming the field, with prefix ("data") before a field of event
 // data.
-func dataError(err error, t reflect.Type, prefix string) error {
-	var fe *workflows.FieldError
+func dataError(err error, prefix string) error {
+	var fe *strictjson.FieldError
 	if !errors.As(err, &fe) {
 		if prefix == "" {
-			prefix = "body"
+			prefix = strictjson.BodyField
 		}
 		return fieldErrorf(prefix, "%v", err)
 	}
-	field := workflows.JSONPath(t, fe.Field)
+	field := fe.Field
 	if prefix != "" {
 		field = dataField(field)
 	}
@@ -333,11 +333,9 @@ func (s *Server) applyEvent(ctx context.Context, c *foundCase, spec *workflows.E
 	if !spec.Allows(req.Actor.Role) {
 		return view, errorf(ECodeForbidden, "role %q may not send %s (allowed: %s)", req.Actor.Role, spec.Name, strings.Join(spec.Roles, ", "))
 	}
-	if err := checkJSON(req.Data, spec.DataType, "data"); err != nil {
-		return view, err
-	}
+	// Decode checks the data as checkJSON does (strictjson), naming fields in it.
 	if _, err := spec.Decode(req.Data); err != nil {
-		return view, dataError(err, spec.DataType, "data")
+		return view, dataError(err, "data")
 	}
 	if err := checkEncodedSize(req.Data, MaxEventDataBytes, "data", "the event's data"); err != nil {
 		return view, err

@@ -161,11 +161,6 @@ func TestErrorBody(t *testing.T) {
 	}
 }
 
-func TestJSONPathDropsEmbeddedStructs(t *testing.T) {
-	assert.Equal(t, "customer.phone", workflows.JSONPath(workflows.Types()[0].IntakeType, "CommonIntake.customer.phone"))
-	assert.Equal(t, "mood", workflows.JSONPath(workflows.Types()[0].IntakeType, "mood"))
-}
-
 func TestCodecMountAndHealthz(t *testing.T) {
 	codec := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
