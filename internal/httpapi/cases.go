@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -300,7 +301,7 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request, caller auth.C
 	if req.Event == nil || *req.Event == "" {
 		return fieldErrorf("event", "is required")
 	}
-	if err := checkJSON(body, nil, ""); err != nil {
+	if err := checkJSON(body, reflect.TypeFor[eventBody](), ""); err != nil {
 		return err
 	}
 

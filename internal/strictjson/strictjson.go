@@ -3,8 +3,10 @@
 // HTTP API (an intake, an event body) decode through it, so a document is taken
 // or refused the same way, in the same words, at both ends.
 //
-// Strict means: no unknown field, no value of the wrong JSON type, no data
-// after the value, and nothing over the limits (MaxStringChars…).
+// Strict means: no unknown field, no value of the wrong JSON type, no key given
+// twice (encoding/json matches a struct field's key case-insensitively and keeps
+// the last one, so {"plc":true,"PLC":false} would quietly decode as false), no
+// data after the value, and nothing over the limits (MaxStringChars…).
 //
 // It imports only the standard library.
 package strictjson
@@ -41,8 +43,8 @@ const DataField = "data"
 type validator interface{ Validate() error }
 
 // Decode parses raw into a new T and refuses, with a *FieldError naming the
-// JSON path, what Check refuses (unknown fields, type mismatches, values over
-// the limits, trailing data), then runs T's own
+// JSON path, what Check refuses (unknown fields, type mismatches, duplicate
+// keys, values over the limits, trailing data), then runs T's own
 // Validate() error if it has one. An empty or null raw is a zero T, validated.
 // A problem of the document as a whole names DataField.
 func Decode[T any](raw []byte) (*T, error) {

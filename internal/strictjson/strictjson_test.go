@@ -97,6 +97,31 @@ func TestDecodeTakesWhatEncodingJSONTakes(t *testing.T) {
 	}
 }
 
+// TestDecodeRefusesDuplicateKeys: encoding/json keeps the last of two keys that
+// name one field (exactly or in another case); Decode refuses both, naming the
+// second key by its path.
+func TestDecodeRefusesDuplicateKeys(t *testing.T) {
+	cases := map[string]struct {
+		body, field, problem string
+	}{
+		"case variant":                      {`{"plc":true,"PLC":false}`, "PLC", `is the same field as "plc"`},
+		"exact duplicate":                   {`{"mood":"calm","mood":"angry"}`, "mood", "is given twice"},
+		"case variant of an embedded field": {`{"type":"plc","TYPE":"reclamation"}`, "TYPE", `is the same field as "type"`},
+		"nested case variant":               {`{"customer":{"phone":"1","Phone":"2"}}`, "customer.Phone", `is the same field as "phone"`},
+		"in an array item":                  {`{"previous_service":[{"number":"1"},{"number":"2","NUMBER":"3"}]}`, "previous_service[1].NUMBER", `same field as "number"`},
+		"exact duplicate in a map":          {`{"labels":{"a":"1","a":"2"}}`, "labels.a", "is given twice"},
+		"exact duplicate in any JSON":       {`{"extra":{"x":1,"x":2}}`, "extra.x", "is given twice"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Decode[intake]([]byte(tc.body))
+			fe := fieldError(t, err)
+			assert.Equal(t, tc.field, fe.Field)
+			assert.Contains(t, fe.Problem, tc.problem)
+		})
+	}
+}
+
 func TestCheckLimits(t *testing.T) {
 	typ := reflect.TypeFor[intake]()
 	long := strings.Repeat("я", MaxStringChars)
@@ -120,6 +145,8 @@ func TestCheckLimits(t *testing.T) {
 		{"trailing data", `{} 1`, "", nil, "body", "unexpected data"},
 		{"malformed", `{"a" 1}`, "", nil, "body", "malformed JSON at byte"},
 		{"empty key named", `{"":1}`, "data", typ, `data.""`, "unknown field"},
+		{"exact duplicate in any JSON", `{"event":"a","event":"b"}`, "", nil, "event", "is given twice"},
+		{"case variants in any JSON are two keys", `{"event":"a","Event":"b"}`, "", nil, "", ""},
 		{"empty", ``, "", typ, "", ""},
 	}
 	for _, c := range cases {

@@ -34,9 +34,11 @@ const BodyField = "body"
 // Check reads the JSON value raw against the Go type t it is to be decoded into
 // (nil: any JSON) and refuses, with a *FieldError naming the field by its path
 // after prefix ("data" gives "data.note", "data.documents[1]"): malformed JSON,
-// an unknown field, a value of the wrong JSON type, a value over the limits
-// above, and data after the value. A problem of the whole document names
-// prefix, or BodyField when prefix is empty. An empty raw passes.
+// an unknown field, a value of the wrong JSON type, a key given twice in one
+// object (exactly, or for a struct field in another case: encoding/json would
+// keep the last), a value over the limits above, and data after the value. A
+// problem of the whole document names prefix, or BodyField when prefix is
+// empty. An empty raw passes.
 //
 // encoding/json names an unknown field without its path and a field inside an
 // array without its index; this names both.
@@ -135,6 +137,7 @@ func (w *walker) object(path string, t reflect.Type, depth int) error {
 	if t != nil && t.Kind() == reflect.Struct {
 		fields = jsonFields(t)
 	}
+	var seen map[string]string // the member's name (a struct field's JSON name) → its key as sent
 	for w.dec.More() {
 		tok, err := w.dec.Token()
 		if err != nil {
@@ -150,6 +153,7 @@ func (w *walker) object(path string, t reflect.Type, depth int) error {
 		}
 		member := join(path, name)
 		var mt reflect.Type
+		same := key
 		switch {
 		case t == nil:
 		case t.Kind() == reflect.Map:
@@ -159,8 +163,18 @@ func (w *walker) object(path string, t reflect.Type, depth int) error {
 			if !ok {
 				return Errorf(member, "unknown field")
 			}
-			mt = f.typ
+			mt, same = f.typ, f.name
 		}
+		if seen == nil {
+			seen = map[string]string{}
+		}
+		if first, dup := seen[same]; dup {
+			if first == key {
+				return Errorf(member, "is given twice; give each field once")
+			}
+			return Errorf(member, "is the same field as %q (keys match whatever their case); give each field once", first)
+		}
+		seen[same] = key
 		if err := w.value(member, mt, depth+1); err != nil {
 			return err
 		}

@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDuplicateKeysAreRefused: encoding/json matches a struct field's key
+// whatever its case and keeps the last, so {"plc":true,"PLC":false} would be a
+// verdict of false. A key given twice, exactly or in another case, is refused
+// with a 400 naming it by its path, in the intake, the event body and the
+// event's data, before anything reaches Temporal.
+func TestDuplicateKeysAreRefused(t *testing.T) {
+	intake := seedIntakes["plc"][0]
+	intakes := []struct{ name, body, field, msg string }{
+		{"case variant of the type", strings.Replace(intake, `{"type":"plc"`, `{"type":"plc","TYPE":"reclamation"`, 1), "TYPE", `same field as "type"`},
+		{"type given twice", strings.Replace(intake, `{"type":"plc"`, `{"type":"reclamation","type":"plc"`, 1), "type", "given twice"},
+		{"nested case variant", strings.Replace(intake, `"phone":`, `"PHONE":"+7 900 000-00-00","phone":`, 1), "customer.phone", `same field as "PHONE"`},
+		{"exact duplicate", strings.Replace(intake, `"mood":`, `"mood":"спокоен","mood":`, 1), "mood", "given twice"},
+	}
+	events := []struct{ name, body, field, msg string }{
+		{"case variant in data", eventBodyOf("verdict", `{"plc":true,"PLC":false}`), "data.PLC", `same field as "plc"`},
+		{"duplicate in data", eventBodyOf("verdict", `{"plc":false,"plc":true}`), "data.plc", "given twice"},
+		{"case variant of the event", `{"event":"verdict","Event":"close","data":{"plc":true}}`, "Event", `same field as "event"`},
+		{"data given twice", `{"event":"verdict","data":{"plc":true},"data":{"plc":false}}`, "data", "given twice"},
+	}
+	api, ft := newFakeAPI(t, nil)
+	ft.setCaseType("plc")
+	for _, c := range intakes {
+		t.Run("intake/"+c.name, func(t *testing.T) {
+			ft.reset()
+			w := serve(api, "POST", "/v1/cases", bearer("operator"), []byte(c.body), IdempotencyKeyHeader, "dup-"+uuid.NewString())
+			require.Equal(t, http.StatusBadRequest, w.Code, "%.500s", w.Body)
+			var e errorBody
+			mustDecodeStrict(t, w.Body.Bytes(), &e)
+			assert.Equal(t, c.field, e.Error.Field)
+			assert.Contains(t, e.Error.Message, c.msg)
+			started, _ := ft.recorded()
+			assert.Empty(t, started)
+		})
+	}
+	for _, c := range events {
+		t.Run("event/"+c.name, func(t *testing.T) {
+			ft.reset()
+			w := serve(api, "POST", "/v1/cases/"+uuid.NewString()+"/events", bearer("engineer"), []byte(c.body))
+			require.Equal(t, http.StatusBadRequest, w.Code, "%.500s", w.Body)
+			var e errorBody
+			mustDecodeStrict(t, w.Body.Bytes(), &e)
+			assert.Equal(t, c.field, e.Error.Field)
+			assert.Contains(t, e.Error.Message, c.msg)
+			_, updates := ft.recorded()
+			assert.Empty(t, updates)
+		})
+	}
+}
