@@ -3,7 +3,9 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	commonpb "go.temporal.io/api/common/v1"
@@ -35,8 +36,32 @@ import (
 // optional and becomes the Temporal update ID, so a retried event applies once.
 const IdempotencyKeyHeader = "Idempotency-Key"
 
-// MaxIdempotencyKey is the longest Idempotency-Key accepted.
+// MaxIdempotencyKey is the longest Idempotency-Key accepted, in bytes: a key is
+// printable ASCII.
 const MaxIdempotencyKey = 200
+
+// memoIntakeHash is the memo entry of a case that keeps intakeHash of the intake
+// that opened it, so a key sent again with another intake is refused (422)
+// rather than answered with a case that is not the one asked for. The memo,
+// not the workflow input: describing the workflow reads it without a worker, it
+// is set atomically with the start, Temporal carries it across continue-as-new,
+// and the workflow's own code and history commands stay as they are (running
+// cases replay unchanged). The codec encrypts it with the rest of the memo.
+const memoIntakeHash = "intake_sha256"
+
+// intakeHash is the SHA-256 of the decoded intake as the case receives it
+// (its JSON re-encoded: spacing, key order and escapes in the body do not
+// count), salted with the case ID so equal intakes of two cases never match.
+func intakeHash(caseID string, intake any) (string, error) {
+	raw, err := json.Marshal(intake)
+	if err != nil {
+		return "", fmt.Errorf("unable to encode the intake: %w", err)
+	}
+	h := sha256.New()
+	h.Write([]byte("caseflow intake\x00" + caseID + "\x00"))
+	h.Write(raw)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
 
 // caseIDSpace is the UUID v5 namespace of case IDs: the ID of a case is the SHA-1
 // UUID of its type and Idempotency-Key, so a key always names the same workflow.
@@ -91,6 +116,10 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 
 	meta := workflows.CaseMeta{ID: caseIDFor(ct.Name, key), Type: ct.Name}
 	wid := workflows.WorkflowID(ct.Name, meta.ID)
+	sum, err := intakeHash(meta.ID, intake)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
 	defer cancel()
 	_, err = s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -103,12 +132,15 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 			workflows.SearchCaseType.ValueSet(ct.Name),
 			workflows.SearchCaseState.ValueSet(ct.Machine.Initial),
 		),
-		Memo: map[string]any{"title": ct.Memo(intake)},
+		Memo: map[string]any{"title": ct.Memo(intake), memoIntakeHash: sum},
 	}, ct.Name, ct.NewInput(meta, intake, s.cfg.Env()))
 	code := http.StatusCreated
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
 	case errors.As(err, &started):
+		if err := s.sameIntake(ctx, wid, meta.ID, key, sum); err != nil {
+			return err
+		}
 		code = http.StatusOK
 	case err != nil:
 		return err
@@ -127,14 +159,45 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 	return nil
 }
 
-// idempotencyKey reads the Idempotency-Key header.
+// sameIntake refuses an intake sent with the key of a case opened by another
+// intake: the case's memo keeps the hash of the intake that opened it. A case
+// opened before the hash was kept takes any intake, as it did then.
+func (s *Server) sameIntake(ctx context.Context, wid, caseID, key, sum string) error {
+	d, err := s.tc.DescribeWorkflowExecution(ctx, wid, "")
+	if err != nil {
+		return err
+	}
+	p := d.GetWorkflowExecutionInfo().GetMemo().GetFields()[memoIntakeHash]
+	if p == nil {
+		return nil
+	}
+	var kept string
+	if err := s.dc.FromPayload(p, &kept); err != nil {
+		return fmt.Errorf("unable to read the intake hash of %s: %w", wid, err)
+	}
+	if kept != sum {
+		return &Error{Code: ECodeKeyReused, Field: IdempotencyKeyHeader, Message: fmt.Sprintf(
+			"the %s %q already opened case %s with a different intake: send that intake again to find the case, or a new key to open another",
+			IdempotencyKeyHeader, key, caseID)}
+	}
+	return nil
+}
+
+// idempotencyKey reads the Idempotency-Key header: printable ASCII (it is
+// quoted back in errors and logs), at most MaxIdempotencyKey bytes.
 func idempotencyKey(r *http.Request, required bool) (string, error) {
 	key := r.Header.Get(IdempotencyKeyHeader)
-	switch {
-	case strings.TrimSpace(key) == "" && required:
-		return "", fieldErrorf(IdempotencyKeyHeader, "the %s header is required: the same key never opens a second case", IdempotencyKeyHeader)
-	case utf8.RuneCountInString(key) > MaxIdempotencyKey:
-		return "", fieldErrorf(IdempotencyKeyHeader, "the %s header must be at most %d characters, has %d", IdempotencyKeyHeader, MaxIdempotencyKey, utf8.RuneCountInString(key))
+	if strings.TrimSpace(key) == "" {
+		if required {
+			return "", fieldErrorf(IdempotencyKeyHeader, "the %s header is required: the same key never opens a second case", IdempotencyKeyHeader)
+		}
+		return "", nil
+	}
+	if len(key) > MaxIdempotencyKey {
+		return "", fieldErrorf(IdempotencyKeyHeader, "the %s header must be at most %d characters, has %d", IdempotencyKeyHeader, MaxIdempotencyKey, len(key))
+	}
+	if i := strings.IndexFunc(key, func(r rune) bool { return r < ' ' || r > '~' }); i >= 0 {
+		return "", fieldErrorf(IdempotencyKeyHeader, "the %s header must be printable ASCII; byte %d is not", IdempotencyKeyHeader, i)
 	}
 	return key, nil
 }
