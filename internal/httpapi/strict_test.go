@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -57,4 +58,36 @@ func TestDuplicateKeysAreRefused(t *testing.T) {
 			assert.Empty(t, updates)
 		})
 	}
+}
+
+// TestEmailRefusesControlCharacters: an address goes into mail headers; one
+// with a CR, an LF or another control character is refused by name.
+func TestEmailRefusesControlCharacters(t *testing.T) {
+	api, ft := newFakeAPI(t, nil)
+	ft.setCaseType("reclamation")
+	for _, bad := range []string{
+		"a@example.com\r\nBcc: victim@example.com", "a@example.com\n", "a\r@example.com", "a@exam\x00ple.com",
+		"a@example.com\t", "a@example.com\u0085", "a@example.com\u2028x", "a b@example.com",
+	} {
+		t.Run("plc/"+bad, func(t *testing.T) {
+			body := withPLC(t, func(m map[string]any) { m["customer"].(map[string]any)["email"] = bad })
+			w := serve(api, "POST", "/v1/cases", bearer("operator"), body, IdempotencyKeyHeader, "email-"+uuid.NewString())
+			require.Equal(t, http.StatusBadRequest, w.Code, "%.500s", w.Body)
+			var e errorBody
+			mustDecodeStrict(t, w.Body.Bytes(), &e)
+			assert.Equal(t, "customer.email", e.Error.Field)
+		})
+		t.Run("reclamation resubmit/"+bad, func(t *testing.T) {
+			data, err := json.Marshal(map[string]any{"comment": "исправлено", "client_email": bad})
+			require.NoError(t, err)
+			w := serve(api, "POST", "/v1/cases/"+uuid.NewString()+"/events", bearer("admin"), []byte(eventBodyOf("resubmit", string(data))))
+			require.Equal(t, http.StatusBadRequest, w.Code, "%.500s", w.Body)
+			var e errorBody
+			mustDecodeStrict(t, w.Body.Bytes(), &e)
+			assert.Equal(t, "data.client_email", e.Error.Field)
+		})
+	}
+	body := withPLC(t, func(m map[string]any) { m["customer"].(map[string]any)["email"] = "ok.name+tag@mail.example.com" })
+	w := serve(api, "POST", "/v1/cases", bearer("operator"), body, IdempotencyKeyHeader, "email-"+uuid.NewString())
+	assert.Equal(t, http.StatusCreated, w.Code, "%.500s", w.Body)
 }
