@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/caseflow/caseflow/internal/calendar"
+	"github.com/caseflow/caseflow/internal/strictjson"
 	"github.com/caseflow/caseflow/statemachines"
 )
 
@@ -159,7 +160,7 @@ func Define[I any, D any, O any, PI Intake[I]](d Definition[I, D, O]) *CaseType 
 		}
 	}
 	ct.decodeIntake = func(raw json.RawMessage) (any, error) {
-		v, err := DecodeStrict[I](raw)
+		v, err := strictjson.Decode[I](raw)
 		if err != nil {
 			return nil, err
 		}
@@ -167,15 +168,15 @@ func Define[I any, D any, O any, PI Intake[I]](d Definition[I, D, O]) *CaseType 
 	}
 	ct.memo = func(intake any) string { return PI(intake.(*I)).Memo() }
 	ct.prepare = func(s *Settings) (any, error) {
-		var env Env[D, O]
-		env.Calendars = s.Calendars
-		if err := decodeSettings(s.Directory, "directory", ct.Directory, &env.Directory); err != nil {
+		dir, err := decodeSettings[D](s.Directory, "directory", ct.Directory)
+		if err != nil {
 			return nil, err
 		}
-		if err := decodeSettings(s.Options, "options", ct.Options, &env.Options); err != nil {
+		opts, err := decodeSettings[O](s.Options, "options", ct.Options)
+		if err != nil {
 			return nil, err
 		}
-		return env, nil
+		return Env[D, O]{Calendars: s.Calendars, Directory: dir, Options: opts}, nil
 	}
 	ct.newInput = func(meta CaseMeta, intake any, env any) any {
 		return &CaseInput[I, D, O]{Case: meta, Intake: *intake.(*I), Env: env.(Env[D, O])}
@@ -225,8 +226,10 @@ func settingKeys(t reflect.Type) []SettingKey {
 	return out
 }
 
-// decodeSettings fills into from the keys of section it reads and checks it.
-func decodeSettings(section map[string]json.RawMessage, name string, keys []SettingKey, into any) error {
+// decodeSettings decodes a T from the keys of section it reads and checks it
+// (T's own Validate may fill defaults); errors name the section's key.
+func decodeSettings[T any](section map[string]json.RawMessage, name string, keys []SettingKey) (T, error) {
+	var zero T
 	obj := map[string]json.RawMessage{}
 	for _, k := range keys {
 		if v, ok := section[k.Key]; ok {
@@ -235,20 +238,13 @@ func decodeSettings(section map[string]json.RawMessage, name string, keys []Sett
 	}
 	raw, err := json.Marshal(obj)
 	if err != nil {
-		return err
+		return zero, err
 	}
-	if err := json.Unmarshal(raw, into); err != nil {
-		if fe := jsonFieldError(err, reflect.TypeOf(into).Elem()); fe != nil {
-			return fieldErr(name+"."+fe.Field, "%s", fe.Problem)
-		}
-		return err
+	v, err := strictjson.Decode[T](raw)
+	if err != nil {
+		return zero, prefixField(name, err)
 	}
-	if v, ok := into.(validator); ok {
-		if err := v.Validate(); err != nil {
-			return prefixField(name, err)
-		}
-	}
-	return nil
+	return *v, nil
 }
 
 // prefixField puts a section's name before the field a FieldError names.

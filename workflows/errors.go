@@ -2,10 +2,10 @@ package workflows
 
 import (
 	"errors"
-	"fmt"
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/caseflow/caseflow/internal/strictjson"
 	"github.com/caseflow/caseflow/statemachines"
 )
 
@@ -18,17 +18,13 @@ const (
 	ErrTypeForbidden         = "Forbidden"         // 403
 )
 
-// FieldError names the input field at fault and what is wrong with it.
-type FieldError struct {
-	Field   string `json:"field"`
-	Problem string `json:"problem"`
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
+// FieldError names the input field at fault, by its JSON path, and what is
+// wrong with it: strict decoding and each type's Validate return it.
+type FieldError = strictjson.FieldError
 
 // fieldErr builds a FieldError.
 func fieldErr(field, format string, args ...any) *FieldError {
-	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+	return strictjson.Errorf(field, format, args...)
 }
 
 // RefusalDetails travel with a refused event's Temporal error.

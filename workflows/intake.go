@@ -3,6 +3,7 @@ package workflows
 import (
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // Channels a customer may reach the contact centre through.
@@ -73,10 +74,13 @@ func validPhone(field, v string) error {
 	return nil
 }
 
-// validEmail is a light check: the mail server has the last word.
+// validEmail is a light check: the mail server has the last word. No control
+// character or space of any kind: an address goes into mail headers, where a CR
+// or LF would start a header of the sender's choosing.
 func validEmail(field, v string) error {
 	at := strings.LastIndex(v, "@")
-	if at < 1 || at == len(v)-1 || strings.ContainsAny(v, " <>,;") || !strings.Contains(v[at:], ".") {
+	if at < 1 || at == len(v)-1 || strings.ContainsAny(v, "<>,;") || !strings.Contains(v[at:], ".") ||
+		strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) {
 		return fieldErr(field, "must be an e-mail address, not %q", v)
 	}
 	return nil

@@ -246,7 +246,7 @@ func startAPI(addr string, c client.Client, namespace string, st *store.Store, c
 	if err != nil {
 		return nil, nil, fmt.Errorf("unable to listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpapi.NewHTTPServer(api)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server stopped", "err", err)

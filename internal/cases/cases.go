@@ -6,6 +6,9 @@ package cases
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -41,6 +44,32 @@ type Opened struct {
 	Meta       workflows.CaseMeta
 	WorkflowID string
 	Created    bool
+	// IntakeHash is IntakeHashOf the intake given to Start: a caller that found
+	// the case started compares it with the case's MemoIntakeHash.
+	IntakeHash string
+}
+
+// MemoIntakeHash is the memo entry of a case that keeps the IntakeHashOf the
+// intake that opened it, so a key sent again with another intake can be
+// refused rather than answered with a case that is not the one asked for. The
+// memo, not the workflow input: describing the workflow reads it without a
+// worker, it is set atomically with the start, Temporal carries it across
+// continue-as-new, and the workflow's commands stay as they are (running cases
+// replay unchanged). The codec encrypts it with the rest of the memo.
+const MemoIntakeHash = "intake_sha256"
+
+// IntakeHashOf is the SHA-256 of the decoded intake as the case receives it
+// (its JSON re-encoded: spacing, key order and escapes in the body do not
+// count), salted with the case ID so equal intakes of two cases never match.
+func IntakeHashOf(caseID string, intake any) (string, error) {
+	raw, err := json.Marshal(intake)
+	if err != nil {
+		return "", fmt.Errorf("unable to encode the intake: %w", err)
+	}
+	h := sha256.New()
+	h.Write([]byte("caseflow intake\x00" + caseID + "\x00"))
+	h.Write(raw)
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Start starts a case of type ct from a checked intake under the ID key maps to.
@@ -48,6 +77,11 @@ type Opened struct {
 func (s *Starter) Start(ctx context.Context, ct *workflows.CaseType, key string, intake any) (Opened, error) {
 	meta := workflows.CaseMeta{ID: IDFor(ct.Name, key), Type: ct.Name}
 	o := Opened{Meta: meta, WorkflowID: workflows.WorkflowID(ct.Name, meta.ID)}
+	sum, err := IntakeHashOf(meta.ID, intake)
+	if err != nil {
+		return o, err
+	}
+	o.IntakeHash = sum
 	input, err := ct.NewInput(meta, intake, s.Settings())
 	if err != nil {
 		return o, err
@@ -62,7 +96,7 @@ func (s *Starter) Start(ctx context.Context, ct *workflows.CaseType, key string,
 			workflows.SearchCaseType.ValueSet(ct.Name),
 			workflows.SearchCaseState.ValueSet(ct.Machine.Initial),
 		),
-		Memo: map[string]any{"title": ct.Memo(intake)},
+		Memo: map[string]any{"title": ct.Memo(intake), MemoIntakeHash: sum},
 	}, ct.Name, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {

@@ -34,9 +34,11 @@ const (
 	// KeySize is the size of a key in bytes (AES-256).
 	KeySize = 32
 
-	// maxRequestBody bounds a codec HTTP request. Temporal limits a payload to a
-	// few MiB; a larger body is not a request the UI makes.
-	maxRequestBody = 32 << 20
+	// MaxRequestBody bounds a codec HTTP request (4 MiB). Temporal limits a
+	// payload to 2 MiB, which its Payloads JSON (base64) carries in under 3 MiB;
+	// the UI sends a few payloads at a time. A larger body is not a request the
+	// UI makes, and each byte of it is held in memory, then decrypted.
+	MaxRequestBody = 4 << 20
 )
 
 // Keys is the key ring: every key that may have encrypted a stored payload, by ID,
@@ -172,8 +174,18 @@ func FailureConverter(c *Codec) converter.FailureConverter {
 // Handler serves the Temporal remote codec protocol: POST …/encode and POST
 // …/decode take and return the Payloads JSON {"payloads":[…]}. It decrypts for
 // whoever can reach it: mount it behind authentication.
+// A body over MaxRequestBody is refused: 413 when its length is declared, else
+// 400 once reading it passes the limit.
 func Handler(c *Codec) http.Handler {
-	return http.MaxBytesHandler(converter.NewPayloadCodecHTTPHandler(c), maxRequestBody)
+	h := http.MaxBytesHandler(converter.NewPayloadCodecHTTPHandler(c), MaxRequestBody)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > MaxRequestBody {
+			http.Error(w, fmt.Sprintf("request body of %d bytes exceeds the limit of %d (4 MiB)", r.ContentLength, MaxRequestBody),
+				http.StatusRequestEntityTooLarge)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // CORS lets the Temporal UI served at uiOrigin (scheme://host:port, no trailing

@@ -292,6 +292,37 @@ func TestHandler(t *testing.T) {
 	})
 }
 
+// TestHandlerBoundsBodies: a request with Temporal's largest payload (2 MiB)
+// is served; one over MaxRequestBody is refused, with 413 when its length is
+// declared and 400 when it is sent in chunks, before it is decrypted.
+func TestHandlerBoundsBodies(t *testing.T) {
+	c := newCodec(t, "k1", "k1")
+	srv := httptest.NewServer(codec.Handler(c))
+	t.Cleanup(srv.Close)
+
+	largest := &commonpb.Payload{Metadata: map[string][]byte{"encoding": []byte("binary/plain")}, Data: bytes.Repeat([]byte{'x'}, 2<<20)}
+	body := payloadsJSON(t, largest)
+	require.Less(t, len(body), codec.MaxRequestBody)
+	status, answer := post(t, srv.URL+"/encode", body)
+	require.Equal(t, http.StatusOK, status, "%.300s", answer)
+
+	over := payloadsJSON(t, largest, largest)
+	require.Greater(t, len(over), codec.MaxRequestBody)
+	status, answer = post(t, srv.URL+"/encode", over)
+	require.Equal(t, http.StatusRequestEntityTooLarge, status, "%.300s", answer)
+	require.Contains(t, answer, "4 MiB")
+
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/encode", io.MultiReader(bytes.NewReader(over))) // no length: chunked
+	require.NoError(t, err)
+	req.ContentLength = -1
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	answerBytes, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "%.300s", answerBytes)
+	require.Contains(t, string(answerBytes), "too large")
+}
+
 func TestCORS(t *testing.T) {
 	const ui = "http://127.0.0.1:8233"
 	h := codec.CORS(ui, codec.Handler(newCodec(t, "k1", "k1")))

@@ -83,6 +83,13 @@ func TestIntakeIsIdempotent(t *testing.T) {
 	_, err := uuid.Parse(f["id"].(string))
 	assert.NoError(t, err)
 	assert.Equal(t, "/v1/cases/"+f["id"].(string), first.Header.Get("Location"))
+
+	// The key of that case with another intake: the hash kept in the memo
+	// (through the real server and the codec) tells them apart.
+	other := call(t, "POST", "/v1/cases", "operator", plcIntake(func(m map[string]any) { m["mood"] = "спокоен" }), "Idempotency-Key", key)
+	require.Equal(t, http.StatusUnprocessableEntity, other.Code, "%s", other.Body)
+	assert.Equal(t, ECodeKeyReused, other.Err(t)["code"])
+	assert.Equal(t, "Idempotency-Key", other.Err(t)["field"])
 }
 
 func TestConcurrentIntakeOpensOneCase(t *testing.T) {

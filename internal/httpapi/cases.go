@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	commonpb "go.temporal.io/api/common/v1"
@@ -26,6 +25,8 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/caseflow/caseflow/internal/auth"
+	"github.com/caseflow/caseflow/internal/cases"
+	"github.com/caseflow/caseflow/internal/strictjson"
 	"github.com/caseflow/caseflow/workflows"
 )
 
@@ -33,7 +34,8 @@ import (
 // optional and becomes the Temporal update ID, so a retried event applies once.
 const IdempotencyKeyHeader = "Idempotency-Key"
 
-// MaxIdempotencyKey is the longest Idempotency-Key accepted.
+// MaxIdempotencyKey is the longest Idempotency-Key accepted, in bytes: a key is
+// printable ASCII.
 const MaxIdempotencyKey = 200
 
 // openedCase is the answer of POST /v1/cases.
@@ -71,7 +73,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 	}
 	intake, err := ct.DecodeIntake(body)
 	if err != nil {
-		return dataError(err, ct.IntakeType, "")
+		return dataError(err, "")
 	}
 	if err := checkEncodedSize(intake, MaxIntakeBytes, "body", "the intake"); err != nil {
 		return err
@@ -88,6 +90,8 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 	if opened.Created {
 		code = http.StatusCreated
 		s.metrics.casesOpened.WithLabelValues(ct.Name).Inc()
+	} else if err := s.sameIntake(ctx, wid, meta.ID, key, opened.IntakeHash); err != nil {
+		return err
 	}
 
 	state := ct.Machine.Initial
@@ -101,14 +105,45 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 	return nil
 }
 
-// idempotencyKey reads the Idempotency-Key header.
+// sameIntake refuses an intake sent with the key of a case opened by another
+// intake: the case's memo keeps the hash of the intake that opened it. A case
+// opened before the hash was kept takes any intake, as it did then.
+func (s *Server) sameIntake(ctx context.Context, wid, caseID, key, sum string) error {
+	d, err := s.tc.DescribeWorkflowExecution(ctx, wid, "")
+	if err != nil {
+		return err
+	}
+	p := d.GetWorkflowExecutionInfo().GetMemo().GetFields()[cases.MemoIntakeHash]
+	if p == nil {
+		return nil
+	}
+	var kept string
+	if err := s.dc.FromPayload(p, &kept); err != nil {
+		return fmt.Errorf("unable to read the intake hash of %s: %w", wid, err)
+	}
+	if kept != sum {
+		return &Error{Code: ECodeKeyReused, Field: IdempotencyKeyHeader, Message: fmt.Sprintf(
+			"the %s %q already opened case %s with a different intake: send that intake again to find the case, or a new key to open another",
+			IdempotencyKeyHeader, key, caseID)}
+	}
+	return nil
+}
+
+// idempotencyKey reads the Idempotency-Key header: printable ASCII (it is
+// quoted back in errors and logs), at most MaxIdempotencyKey bytes.
 func idempotencyKey(r *http.Request, required bool) (string, error) {
 	key := r.Header.Get(IdempotencyKeyHeader)
-	switch {
-	case strings.TrimSpace(key) == "" && required:
-		return "", fieldErrorf(IdempotencyKeyHeader, "the %s header is required: the same key never opens a second case", IdempotencyKeyHeader)
-	case utf8.RuneCountInString(key) > MaxIdempotencyKey:
-		return "", fieldErrorf(IdempotencyKeyHeader, "the %s header must be at most %d characters, has %d", IdempotencyKeyHeader, MaxIdempotencyKey, utf8.RuneCountInString(key))
+	if strings.TrimSpace(key) == "" {
+		if required {
+			return "", fieldErrorf(IdempotencyKeyHeader, "the %s header is required: the same key never opens a second case", IdempotencyKeyHeader)
+		}
+		return "", nil
+	}
+	if len(key) > MaxIdempotencyKey {
+		return "", fieldErrorf(IdempotencyKeyHeader, "the %s header must be at most %d characters, has %d", IdempotencyKeyHeader, MaxIdempotencyKey, len(key))
+	}
+	if i := strings.IndexFunc(key, func(r rune) bool { return r < ' ' || r > '~' }); i >= 0 {
+		return "", fieldErrorf(IdempotencyKeyHeader, "the %s header must be printable ASCII; byte %d is not", IdempotencyKeyHeader, i)
 	}
 	return key, nil
 }
@@ -130,18 +165,18 @@ func caseTypeOf(raw json.RawMessage) (*workflows.CaseType, error) {
 	return ct, nil
 }
 
-// dataError turns a *workflows.FieldError of intake or event data of type t into
-// an invalid error naming the field, with prefix ("data") before a field of event
+// dataError turns a *strictjson.FieldError of intake or event data into an
+// invalid error naming the field, with prefix ("data") before a field of event
 // data.
-func dataError(err error, t reflect.Type, prefix string) error {
-	var fe *workflows.FieldError
+func dataError(err error, prefix string) error {
+	var fe *strictjson.FieldError
 	if !errors.As(err, &fe) {
 		if prefix == "" {
-			prefix = "body"
+			prefix = strictjson.BodyField
 		}
 		return fieldErrorf(prefix, "%v", err)
 	}
-	field := workflows.JSONPath(t, fe.Field)
+	field := fe.Field
 	if prefix != "" {
 		field = dataField(field)
 	}
@@ -275,7 +310,7 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request, caller auth.C
 	if req.Event == nil || *req.Event == "" {
 		return fieldErrorf("event", "is required")
 	}
-	if err := checkJSON(body, nil, ""); err != nil {
+	if err := checkJSON(body, reflect.TypeFor[eventBody](), ""); err != nil {
 		return err
 	}
 
@@ -308,11 +343,9 @@ func (s *Server) applyEvent(ctx context.Context, c *foundCase, spec *workflows.E
 	if !spec.Allows(req.Actor.Role) {
 		return view, errorf(ECodeForbidden, "role %q may not send %s (allowed: %s)", req.Actor.Role, spec.Name, strings.Join(spec.Roles, ", "))
 	}
-	if err := checkJSON(req.Data, spec.DataType, "data"); err != nil {
-		return view, err
-	}
+	// Decode checks the data as checkJSON does (strictjson), naming fields in it.
 	if _, err := spec.Decode(req.Data); err != nil {
-		return view, dataError(err, spec.DataType, "data")
+		return view, dataError(err, "data")
 	}
 	if err := checkEncodedSize(req.Data, MaxEventDataBytes, "data", "the event's data"); err != nil {
 		return view, err

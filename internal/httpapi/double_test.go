@@ -42,6 +42,9 @@ type fakeTemporal struct {
 	fail    error
 	started []fakeStart
 	updates []client.UpdateWorkflowOptions
+	// opened holds the memo of each workflow ID started since the last reset: it
+	// is not started again, and describing it gives the memo.
+	opened map[string]map[string]any
 }
 
 // fakeStart is one recorded ExecuteWorkflow.
@@ -64,7 +67,7 @@ func (f *fakeTemporal) setCaseType(name string) {
 func (f *fakeTemporal) reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.started, f.updates = nil, nil
+	f.started, f.updates, f.opened = nil, nil, nil
 }
 
 // recorded returns what reached Temporal.
@@ -80,6 +83,13 @@ func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflow
 	if f.fail != nil {
 		return nil, f.fail
 	}
+	if _, ok := f.opened[o.ID]; ok {
+		return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("workflow execution already started", "", "run-1")
+	}
+	if f.opened == nil {
+		f.opened = map[string]map[string]any{}
+	}
+	f.opened[o.ID] = o.Memo
 	f.started = append(f.started, fakeStart{Options: o, Workflow: wf, Args: args})
 	return nil, nil
 }
@@ -90,13 +100,25 @@ func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, wid, runID s
 	if f.fail != nil {
 		return nil, f.fail
 	}
-	if f.caseType == "" || !strings.HasPrefix(wid, f.caseType+"-") {
+	memo, opened := f.opened[wid]
+	if !opened && (f.caseType == "" || !strings.HasPrefix(wid, f.caseType+"-")) {
 		return nil, serviceerror.NewNotFound("workflow not found: " + wid)
 	}
-	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
+	info := &workflowpb.WorkflowExecutionInfo{
 		Execution: &commonpb.WorkflowExecution{WorkflowId: wid, RunId: "run-1"},
 		Status:    enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
-	}}, nil
+	}
+	if len(memo) > 0 {
+		info.Memo = &commonpb.Memo{Fields: map[string]*commonpb.Payload{}}
+		for k, v := range memo {
+			p, err := converter.GetDefaultDataConverter().ToPayload(v)
+			if err != nil {
+				return nil, err
+			}
+			info.Memo.Fields[k] = p
+		}
+	}
+	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info}, nil
 }
 
 func (f *fakeTemporal) QueryWorkflow(_ context.Context, wid, _, _ string, _ ...any) (converter.EncodedValue, error) {

@@ -31,6 +31,8 @@ const (
 	ECodeConflict = "conflict"
 	// ECodeTooLarge is a request body over MaxBodyBytes (413).
 	ECodeTooLarge = "too_large"
+	// ECodeKeyReused is an Idempotency-Key sent again with a different intake (422).
+	ECodeKeyReused = "idempotency_key_reused"
 	// ECodeUnavailable is Temporal not answering (503).
 	ECodeUnavailable = "unavailable"
 	// ECodeInternal is anything else; the cause is logged, not shown (500).
@@ -106,6 +108,8 @@ func status(code string) int {
 		return http.StatusConflict
 	case ECodeTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case ECodeKeyReused:
+		return http.StatusUnprocessableEntity
 	case ECodeUnavailable:
 		return http.StatusServiceUnavailable
 	default:

@@ -12,6 +12,7 @@ import (
 
 	"go.temporal.io/sdk/converter"
 
+	"github.com/caseflow/caseflow/internal/strictjson"
 	"github.com/caseflow/caseflow/workflows"
 )
 
@@ -308,12 +309,12 @@ func checkNamesField(t *testing.T, e errorBody, body string, schema map[string]a
 		}
 	case strings.Contains(msg, "characters, has"):
 		s, ok := value.(string)
-		if !ok || utf8.RuneCountInString(s) <= MaxStringChars {
+		if !ok || utf8.RuneCountInString(s) <= strictjson.MaxStringChars {
 			t.Fatalf("%q is called too long, but the body holds %T there", field, value)
 		}
 	case strings.Contains(msg, "items"):
 		a, ok := value.([]any)
-		if !ok || len(a) <= MaxArrayItems {
+		if !ok || len(a) <= strictjson.MaxArrayItems {
 			t.Fatalf("%q is said to have too many items, but the body holds %T there", field, value)
 		}
 	case slices.Contains(generic, field), inSchema, inBody:

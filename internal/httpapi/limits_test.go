@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/caseflow/caseflow/internal/strictjson"
 	sm "github.com/caseflow/caseflow/statemachines"
 	"github.com/caseflow/caseflow/workflows"
 )
@@ -74,7 +75,7 @@ func TestOversizedBodiesAre413(t *testing.T) {
 // anything reaches Temporal; values at the limits are accepted. Fields are
 // named by their full path, indices included.
 func TestFieldLimits(t *testing.T) {
-	long := strings.Repeat("<", MaxStringChars) // six bytes each once encoded
+	long := strings.Repeat("<", strictjson.MaxStringChars) // six bytes each once encoded
 	intakes := []struct {
 		name   string
 		body   []byte
@@ -85,15 +86,15 @@ func TestFieldLimits(t *testing.T) {
 		{"string at the limit", withPLC(t, func(m map[string]any) { m["description"] = long }), 201, "", ""},
 		{"string over the limit", withPLC(t, func(m map[string]any) { m["description"] = long + "<" }), 400, "description", "at most 10000 characters"},
 		{"nested string over the limit", withPLC(t, func(m map[string]any) {
-			m["customer"].(map[string]any)["full_name"] = strings.Repeat("Я", MaxStringChars+1)
+			m["customer"].(map[string]any)["full_name"] = strings.Repeat("Я", strictjson.MaxStringChars+1)
 		}), 400, "customer.full_name", "at most 10000 characters"},
 		{"string in an array item over the limit", withPLC(t, func(m map[string]any) {
 			m["previous_service"] = []any{map[string]any{"number": "SR-1"}, map[string]any{"number": "SR-2", "asc": long + "x"}}
 		}), 400, "previous_service[1].asc", "at most 10000 characters"},
-		{"items at the limit", withPLC(t, func(m map[string]any) { m["demands"] = strs(MaxArrayItems, "d") }), 201, "", ""},
-		{"too many items", withPLC(t, func(m map[string]any) { m["demands"] = strs(MaxArrayItems+1, "d") }), 400, "demands", "at most 1000 items"},
+		{"items at the limit", withPLC(t, func(m map[string]any) { m["demands"] = strs(strictjson.MaxArrayItems, "d") }), 201, "", ""},
+		{"too many items", withPLC(t, func(m map[string]any) { m["demands"] = strs(strictjson.MaxArrayItems+1, "d") }), 400, "demands", "at most 1000 items"},
 		{"too much once encoded", withPLC(t, func(m map[string]any) { m["demands"] = strs(30, long) }), 400, "body", "once encoded"},
-		{"a key longer than any field", withPLC(t, func(m map[string]any) { m[strings.Repeat("k", MaxKeyChars+1)] = 1 }), 400, "body", "key of 101 characters"},
+		{"a key longer than any field", withPLC(t, func(m map[string]any) { m[strings.Repeat("k", strictjson.MaxKeyChars+1)] = 1 }), 400, "body", "key of 101 characters"},
 		{"unknown nested field", withPLC(t, func(m map[string]any) { m["customer"].(map[string]any)["colour"] = "red" }), 400, "customer.colour", "unknown field"},
 		{"wrong type in an array item", withPLC(t, func(m map[string]any) {
 			m["previous_service"] = []any{map[string]any{"number": "SR-1"}, map[string]any{"number": 7}}
@@ -108,8 +109,8 @@ func TestFieldLimits(t *testing.T) {
 		{"note at the limit", eventBodyOf("repeat_contact", `{"note":"`+long+`"}`), 200, "", ""},
 		{"note over the limit", eventBodyOf("repeat_contact", `{"note":"`+long+`<"}`), 400, "data.note", "at most 10000 characters"},
 		{"too much once encoded", eventBodyOf("repeat_contact", `{"attachments":["`+strings.Join(strs(11, long), `","`)+`"]}`), 400, "data", "once encoded"},
-		{"too many items", eventBodyOf("documents_received", `{"documents":["`+strings.Join(strs(MaxArrayItems+1, "fire_report"), `","`)+`"]}`), 400, "data.documents", "at most 1000 items"},
-		{"too deep", eventBodyOf("repeat_contact", `{"note":`+strings.Repeat("[", MaxDepth)+strings.Repeat("]", MaxDepth)+`}`), 400, "data.note" + strings.Repeat("[0]", MaxDepth-2), "deeper than 16"},
+		{"too many items", eventBodyOf("documents_received", `{"documents":["`+strings.Join(strs(strictjson.MaxArrayItems+1, "fire_report"), `","`)+`"]}`), 400, "data.documents", "at most 1000 items"},
+		{"too deep", eventBodyOf("repeat_contact", `{"note":`+strings.Repeat("[", strictjson.MaxDepth)+strings.Repeat("]", strictjson.MaxDepth)+`}`), 400, "data.note" + strings.Repeat("[0]", strictjson.MaxDepth-2), "deeper than 16"},
 		{"event name over the limit", eventBodyOf(long+"x", ""), 400, "event", "at most 10000 characters"},
 		{"unknown field in data", eventBodyOf("verdict", `{"plc":true,"colour":"red"}`), 400, "data.colour", "unknown field"},
 		{"wrong type in a data array item", eventBodyOf("documents_received", `{"documents":["fire_report",7]}`), 400, "data.documents[1]", "must be a string, not number"},
@@ -162,7 +163,7 @@ func TestFieldLimits(t *testing.T) {
 // a string Temporal could not take is refused at the API naming the field.
 func TestLimitsAgainstTemporal(t *testing.T) {
 	needServer(t)
-	long := strings.Repeat("<", MaxStringChars)
+	long := strings.Repeat("<", strictjson.MaxStringChars)
 	largest := withPLC(t, func(m map[string]any) {
 		m["description"] = long
 		m["demands"] = []string{long, long, long}

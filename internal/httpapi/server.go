@@ -42,6 +42,37 @@ const (
 	updateTimeout = 30 * time.Second
 )
 
+// Limits of the HTTP server of the API (NewHTTPServer). They bound how long a
+// slow or stalled client holds a connection and a goroutine.
+const (
+	// ReadHeaderTimeout bounds reading a request's header.
+	ReadHeaderTimeout = 10 * time.Second
+	// ReadTimeout bounds reading a whole request, header and body: a body of
+	// MaxBodyBytes (or a codec request of 4 MiB) at 150 KiB/s.
+	ReadTimeout = 30 * time.Second
+	// WriteTimeout bounds a request from the end of its header to the end of its
+	// answer: reading the body, then an event waits up to updateTimeout for the
+	// case to apply it, then the answer is written.
+	WriteTimeout = ReadTimeout + updateTimeout + 15*time.Second
+	// IdleTimeout bounds how long a kept-alive connection waits for its next request.
+	IdleTimeout = 2 * time.Minute
+	// MaxHeaderBytes bounds a request's header (net/http allows 4 KiB more):
+	// a token, an Idempotency-Key, the UI's Authorization-Extras, with room to spare.
+	MaxHeaderBytes = 64 << 10
+)
+
+// NewHTTPServer is the http.Server that serves h (the API) with the limits above.
+func NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+	}
+}
+
 // Outbox reads the letters the engine sent.
 type Outbox interface {
 	ListOutbox(ctx context.Context, q store.OutboxQuery) ([]activities.SentMail, error)

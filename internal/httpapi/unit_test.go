@@ -155,15 +155,10 @@ func TestErrorBody(t *testing.T) {
 
 	for code, want := range map[string]int{
 		ECodeInvalid: 400, ECodeUnauthorized: 401, ECodeForbidden: 403, ECodeNotFound: 404, ECodeMethodNotAllowed: 405,
-		ECodeConflict: 409, ECodeTooLarge: 413, ECodeInternal: 500, ECodeUnavailable: 503,
+		ECodeConflict: 409, ECodeTooLarge: 413, ECodeKeyReused: 422, ECodeInternal: 500, ECodeUnavailable: 503,
 	} {
 		assert.Equal(t, want, status(code), code)
 	}
-}
-
-func TestJSONPathDropsEmbeddedStructs(t *testing.T) {
-	assert.Equal(t, "customer.phone", workflows.JSONPath(workflows.Types()[0].IntakeType, "CommonIntake.customer.phone"))
-	assert.Equal(t, "mood", workflows.JSONPath(workflows.Types()[0].IntakeType, "mood"))
 }
 
 func TestCodecMountAndHealthz(t *testing.T) {
