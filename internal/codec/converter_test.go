@@ -55,3 +55,29 @@ func TestUndecryptableInWorkflowCodePanics(t *testing.T) {
 	var n int
 	require.Error(t, inWorkflow.FromPayloads(mine, &n), "a type mismatch is an error, not a key problem")
 }
+
+// TestWorkerDataConverterPanicsButForActivities: the SDK decodes update
+// arguments with a converter it does not tell it works for a workflow; on a
+// worker, only an activity (told by WithContext) gets the error.
+func TestWorkerDataConverterPanicsButForActivities(t *testing.T) {
+	writer := codec.DataConverter(newCodec(t, "k2", "k1", "k2"))
+	p, err := writer.ToPayloads(testCaller())
+	require.NoError(t, err)
+	var stuck []string
+	c, err := codec.New(codec.Keys{Active: "k1", Keys: map[string][]byte{"k1": key(1)}},
+		codec.OnStuckWorkflowTask(func(keyID string, _ error) { stuck = append(stuck, keyID) }))
+	require.NoError(t, err)
+	dc := codec.WorkerDataConverter(c)
+	scoped := converter.WithDataConverterSerializationContext(dc, converter.WorkflowSerializationContext{Namespace: "default", WorkflowID: "plc-1"})
+
+	var got caller
+	require.Panics(t, func() { _ = dc.FromPayloads(p, &got) }, "update arguments")
+	require.Panics(t, func() { _ = scoped.FromPayloads(p, &got) }, "update arguments, with the workflow's serialization context")
+	require.Panics(t, func() { _ = dc.(converter.ContextAware).WithWorkflowContext(nil).FromPayloads(p, &got) })
+	require.Equal(t, []string{"k2", "k2", "k2"}, stuck)
+
+	activity := dc.(converter.ContextAware).WithContext(context.Background())
+	var undecryptable *codec.UndecryptableError
+	require.ErrorAs(t, activity.FromPayloads(p, &got), &undecryptable, "an activity's input")
+	require.ErrorAs(t, converter.WithDataConverterSerializationContext(activity, converter.ActivitySerializationContext{}).FromPayloads(p, &got), &undecryptable)
+}
