@@ -193,7 +193,9 @@ type runtime struct {
 	client client.Client
 	store  *store.Store
 	worker worker.Worker
-	http   *http.Server
+	// workerClient is the worker's client, on client's connection.
+	workerClient client.Client
+	http         *http.Server
 }
 
 // workerStopTimeout is how long a stopping worker lets its running activities
@@ -202,8 +204,27 @@ type runtime struct {
 // retry after the restart.
 const workerStopTimeout = 10 * time.Second
 
-// startWorker starts a worker polling caseflow's task queue.
-func startWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.Config) (worker.Worker, error) {
+// startWorker starts a worker polling caseflow's task queue with a client of
+// its own on c's connection, whose data converter stops a workflow task on a
+// payload the worker cannot decrypt rather than fail the case
+// (codec.WorkerDataConverter). The caller closes the client after the worker.
+func (r *runtime) startWorker(namespace string, cdc *codec.Codec, tr mail.Transport, cfg *config.Config, log *slog.Logger) error {
+	wc, err := client.NewClientFromExisting(r.client, client.Options{
+		Namespace:        namespace,
+		DataConverter:    codec.WorkerDataConverter(cdc),
+		FailureConverter: codec.FailureConverter(cdc),
+		Logger:           sdklog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	})
+	if err != nil {
+		return fmt.Errorf("unable to make the worker's client: %w", err)
+	}
+	r.workerClient = wc
+	r.worker, err = newWorker(wc, r.store, tr, cfg)
+	return err
+}
+
+// newWorker starts a worker on c.
+func newWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.Config) (worker.Worker, error) {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: workerStopTimeout})
 	workflows.Register(w, &activities.Activities{
 		Mail:    mail.New(st, tr, cfg.Mail.From, time.Now),
@@ -268,6 +289,9 @@ func (r *runtime) stop(log *slog.Logger) {
 	}
 	if r.worker != nil {
 		r.worker.Stop()
+	}
+	if r.workerClient != nil {
+		r.workerClient.Close()
 	}
 	if r.client != nil {
 		r.client.Close()
@@ -368,7 +392,7 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 			if rt.store, err = store.Open(ctx, "sqlite:"+filepath.Join(*data, "records.db")); err != nil {
 				return err
 			}
-			if rt.worker, err = startWorker(rt.client, rt.store, tr, cfg); err != nil {
+			if err = rt.startWorker(srv.Namespace(), cdc, tr, cfg, log); err != nil {
 				return err
 			}
 			dev := config.Token{Name: "dev-admin", Role: "admin", Token: adminToken}
@@ -443,7 +467,7 @@ func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 			if err := ensureSearchAttributes(ctx, rt.client, t.namespace); err != nil {
 				log.Warn("search attributes", "err", err)
 			}
-			if rt.worker, err = startWorker(rt.client, rt.store, tr, cl.cfg); err != nil {
+			if err = rt.startWorker(t.namespace, cl.cdc, tr, cl.cfg, log); err != nil {
 				return err
 			}
 			log.Info("worker polling", "task_queue", workflows.TaskQueue, "temporal", t.address, "namespace", t.namespace)
@@ -478,8 +502,9 @@ func newAPICmd(stderr io.Writer) *ffcli.Command {
 			if err != nil {
 				return err
 			}
+			// The API runs no workflow task: nothing of it gets stuck on a key.
 			metrics := prometheus.NewRegistry()
-			cl, err := connect(ctx, &c, &t, &r, stderr, metrics)
+			cl, err := connect(ctx, &c, &t, &r, stderr, nil)
 			if err != nil {
 				return err
 			}
