@@ -28,6 +28,9 @@ func main() {
 
 // run parses the command line and runs the chosen subcommand.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if err := refuseSecretArgs(args); err != nil {
+		return err
+	}
 	root := &ffcli.Command{
 		Name:       "caseflow",
 		ShortUsage: "caseflow <subcommand> [flags]",

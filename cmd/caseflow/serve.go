@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/peterbourgon/ff/v3"
 	"github.com/peterbourgon/ff/v3/ffcli"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -39,17 +39,19 @@ import (
 
 // common are the flags every serving subcommand shares.
 type common struct {
-	configFile string
-	logLevel   string
-	smtp       mail.SMTPConfig
+	configFile       string
+	logLevel         string
+	smtp             mail.SMTPConfig
+	smtpPasswordFile string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.configFile, "config", "", "config file (YAML); empty: the shipped example config")
+	fs.StringVar(&c.configFile, "config", "", "config file (YAML); required but for caseflow dev on loopback, where empty is the shipped example config")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.smtp.Addr, "smtp", "", "SMTP server host:port; empty: keep mail in the outbox only")
 	fs.StringVar(&c.smtp.Username, "smtp-username", "", "SMTP user name")
-	fs.StringVar(&c.smtp.Password, "smtp-password", "", "SMTP password (prefer the CASEFLOW_SMTP_PASSWORD variable)")
+	fs.StringVar(&c.smtp.Password, "smtp-password", "", "SMTP password: from the CASEFLOW_SMTP_PASSWORD variable only (on the command line ps shows it to everyone)")
+	fs.StringVar(&c.smtpPasswordFile, "smtp-password-file", "", "file holding the SMTP password")
 	fs.StringVar(&c.smtp.TLS, "smtp-tls", mail.TLSStartTLS, "SMTP TLS: none, starttls or tls")
 }
 
@@ -61,15 +63,27 @@ func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), nil
 }
 
-func (c *common) load(log *slog.Logger) (*config.Config, error) {
+// load reads the config. A production config (caseflow api and worker, and a
+// caseflow dev that other machines can reach) must be given and must pass
+// config.CheckProduction; only a caseflow dev on loopback falls back to the
+// shipped example.
+func (c *common) load(log *slog.Logger, production bool) (*config.Config, error) {
 	var cfg *config.Config
-	if c.configFile == "" {
+	switch {
+	case c.configFile == "" && production:
+		return nil, errors.New("--config (CASEFLOW_CONFIG) is required: only caseflow dev on loopback falls back to the shipped example config and its well-known tokens; start from a copy of internal/config/example.yaml with your own addresses and tokens")
+	case c.configFile == "":
 		log.Info("no --config given: using the shipped example configuration (example addresses, dev tokens)")
 		cfg = config.Example()
-	} else {
+	default:
 		var err error
 		if cfg, err = config.Load(c.configFile); err != nil {
 			return nil, err
+		}
+		if production {
+			if err := cfg.CheckProduction(); err != nil {
+				return nil, fmt.Errorf("config %s: %w", c.configFile, err)
+			}
 		}
 	}
 	for _, w := range cfg.Warnings {
@@ -86,45 +100,22 @@ func (c *common) transport() (mail.Transport, error) {
 	if c.smtp.Addr == "" {
 		return nil, nil
 	}
-	t, err := mail.NewSMTP(c.smtp)
+	cfg := c.smtp
+	if c.smtpPasswordFile != "" {
+		if cfg.Password != "" {
+			return nil, errors.New("give the SMTP password in CASEFLOW_SMTP_PASSWORD or --smtp-password-file, not both")
+		}
+		p, err := readSecretFile("--smtp-password-file", c.smtpPasswordFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Password = p
+	}
+	t, err := mail.NewSMTP(cfg)
 	if err != nil {
 		return nil, err
 	}
 	return t, nil
-}
-
-// codecFrom builds the payload codec from the config's keys, the
-// CASEFLOW_CODEC_KEY variable, or (dev mode) a key file in the data dir.
-func codecFrom(cfg *config.Config, keyFile string) (*codec.Codec, error) {
-	keys := codec.Keys{Active: cfg.Codec.Active, Keys: map[string][]byte{}}
-	for _, k := range cfg.Codec.Keys {
-		b, err := k.Bytes()
-		if err != nil {
-			return nil, err
-		}
-		keys.Keys[k.ID] = b
-	}
-	if v := os.Getenv("CASEFLOW_CODEC_KEY"); v != "" {
-		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
-		if err != nil || len(b) != 32 {
-			return nil, errors.New("CASEFLOW_CODEC_KEY must be base64 of 32 bytes")
-		}
-		keys.Keys["env"] = b
-		if keys.Active == "" {
-			keys.Active = "env"
-		}
-	}
-	if len(keys.Keys) == 0 {
-		if keyFile == "" {
-			return nil, errors.New("no payload encryption key: set codec.keys in the config or CASEFLOW_CODEC_KEY")
-		}
-		id, key, err := codec.LoadOrCreateKeyFile(keyFile)
-		if err != nil {
-			return nil, err
-		}
-		keys.Keys[id], keys.Active = key, id
-	}
-	return codec.New(keys)
 }
 
 // temporalFlags are the flags that reach an existing Temporal cluster.
@@ -203,7 +194,9 @@ type runtime struct {
 	client client.Client
 	store  *store.Store
 	worker worker.Worker
-	http   *http.Server
+	// workerClient is the worker's client, on client's connection.
+	workerClient client.Client
+	http         *http.Server
 }
 
 // workerStopTimeout is how long a stopping worker lets its running activities
@@ -212,8 +205,27 @@ type runtime struct {
 // retry after the restart.
 const workerStopTimeout = 10 * time.Second
 
-// startWorker starts a worker polling caseflow's task queue.
-func startWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.Config) (worker.Worker, error) {
+// startWorker starts a worker polling caseflow's task queue with a client of
+// its own on c's connection, whose data converter stops a workflow task on a
+// payload the worker cannot decrypt rather than fail the case
+// (codec.WorkerDataConverter). The caller closes the client after the worker.
+func (r *runtime) startWorker(namespace string, cdc *codec.Codec, tr mail.Transport, cfg *config.Config, log *slog.Logger) error {
+	wc, err := client.NewClientFromExisting(r.client, client.Options{
+		Namespace:        namespace,
+		DataConverter:    codec.WorkerDataConverter(cdc),
+		FailureConverter: codec.FailureConverter(cdc),
+		Logger:           sdklog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	})
+	if err != nil {
+		return fmt.Errorf("unable to make the worker's client: %w", err)
+	}
+	r.workerClient = wc
+	r.worker, err = newWorker(wc, r.store, tr, cfg)
+	return err
+}
+
+// newWorker starts a worker on c.
+func newWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.Config) (worker.Worker, error) {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: workerStopTimeout})
 	workflows.Register(w, &activities.Activities{
 		Mail:    mail.New(st, tr, cfg.Mail.From, time.Now),
@@ -227,22 +239,34 @@ func startWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *confi
 	return w, nil
 }
 
+// edge is how startAPI meets browsers and the network.
+type edge struct {
+	// tls serves the API over TLS; nil is plaintext.
+	tls *tls.Config
+	// metrics is the registry GET /metrics serves, shared with the worker's.
+	metrics *prometheus.Registry
+	// codecOrigins may call the codec from a browser; codecUISecret, when set,
+	// lets them do so without a token (httpapi.Config.CodecUISecret).
+	codecOrigins  []string
+	codecUISecret string
+}
+
 // startAPI serves the HTTP API on addr.
 func startAPI(addr string, c client.Client, namespace string, st *store.Store, cfg *config.Config, extra []config.Token,
-	cdc *codec.Codec, origins []string, trustOrigins bool, log *slog.Logger) (*http.Server, net.Listener, error) {
+	cdc *codec.Codec, e edge, log *slog.Logger) (*http.Server, net.Listener, error) {
 	authn, err := auth.New(append(append([]config.Token{}, cfg.Auth.Tokens...), extra...))
 	if err != nil {
 		return nil, nil, err
 	}
 	api, err := httpapi.New(httpapi.Config{
 		Temporal: c, Namespace: namespace, Outbox: st, Auth: authn, Settings: cfg.Settings,
-		DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc), CodecOrigins: origins,
-		CodecTrustOrigins: trustOrigins, Logger: log,
+		DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc), CodecOrigins: e.codecOrigins,
+		CodecUISecret: e.codecUISecret, Logger: log, Metrics: e.metrics,
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(addr, e.tls)
 	if err != nil {
 		return nil, nil, fmt.Errorf("unable to listen on %s: %w", addr, err)
 	}
@@ -268,6 +292,9 @@ func (r *runtime) stop(log *slog.Logger) {
 	if r.worker != nil {
 		r.worker.Stop()
 	}
+	if r.workerClient != nil {
+		r.workerClient.Close()
+	}
 	if r.client != nil {
 		r.client.Close()
 	}
@@ -285,8 +312,10 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 		temporalAdr = fs.String("temporal", "127.0.0.1:7233", "embedded Temporal frontend address")
 		uiAddr      = fs.String("ui", "127.0.0.1:8233", "Temporal Web UI address (empty: no UI)")
 		sync        = fs.String("sqlite-synchronous", "FULL", "SQLite synchronous pragma of the embedded server: FULL (durable) or NORMAL")
+		l           listenFlags
 	)
 	c.register(fs)
+	l.register(fs)
 	return &ffcli.Command{
 		Name:       "dev",
 		ShortUsage: "caseflow dev [flags]",
@@ -299,7 +328,19 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 				return err
 			}
 			began := time.Now()
-			cfg, err := c.load(log)
+			// The embedded Temporal server and its UI have no authentication.
+			if !isLoopback(*temporalAdr) {
+				return fmt.Errorf("--temporal %s must be a loopback address: the embedded Temporal server has no authentication (run caseflow worker and api against a real cluster instead)", *temporalAdr)
+			}
+			if *uiAddr != "" && !isLoopback(*uiAddr) {
+				return fmt.Errorf("--ui %s must be a loopback address: the embedded Temporal UI has no authentication", *uiAddr)
+			}
+			httpTLS, err := l.check("--http", *httpAddr)
+			if err != nil {
+				return err
+			}
+			// Reachable from other machines, dev holds to the production rules.
+			cfg, err := c.load(log, !isLoopback(*httpAddr))
 			if err != nil {
 				return err
 			}
@@ -310,7 +351,12 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 			if err := os.MkdirAll(*data, 0o700); err != nil {
 				return fmt.Errorf("unable to create --data %s: %w", *data, err)
 			}
-			cdc, err := codecFrom(cfg, filepath.Join(*data, "codec.key"))
+			metrics := prometheus.NewRegistry()
+			stuck, err := stuckReporter(log, metrics)
+			if err != nil {
+				return err
+			}
+			cdc, err := codecFrom(cfg, filepath.Join(*data, "codec.key"), stuck)
 			if err != nil {
 				return err
 			}
@@ -318,14 +364,19 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			uiOrigin := ""
-			if *uiAddr != "" {
-				uiOrigin = "http://" + *uiAddr
+			// The UI calls the codec from the browser over plain http and forwards no
+			// token there; it gets a per-run secret in its codec URL instead, and only
+			// when both ends are on loopback.
+			codecEndpoint := l.scheme() + "://" + *httpAddr + "/v1/codec"
+			uiSecret := ""
+			if *uiAddr != "" && isLoopback(*httpAddr) {
+				uiSecret = auth.NewRandomToken()
+				codecEndpoint += "/" + uiSecret
 			}
 			srv, err := devserver.Start(ctx, devserver.Options{
 				DataDir: filepath.Join(*data, "temporal"), FrontendAddr: *temporalAdr, UIAddr: *uiAddr,
 				SearchAttributes: workflows.SearchAttributeTypes(), Synchronous: *sync,
-				CodecEndpoint: "http://" + *httpAddr + "/v1/codec", Logger: log.With("component", "devserver"),
+				CodecEndpoint: codecEndpoint, Logger: log.With("component", "devserver"),
 			})
 			if err != nil {
 				return err
@@ -343,20 +394,24 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 			if rt.store, err = store.Open(ctx, "sqlite:"+filepath.Join(*data, "records.db")); err != nil {
 				return err
 			}
-			if rt.worker, err = startWorker(rt.client, rt.store, tr, cfg); err != nil {
+			if err = rt.startWorker(srv.Namespace(), cdc, tr, cfg, log); err != nil {
 				return err
 			}
 			dev := config.Token{Name: "dev-admin", Role: "admin", Token: adminToken}
+			e := edge{tls: httpTLS, metrics: metrics}
+			if srv.UIURL() != "" {
+				e.codecOrigins, e.codecUISecret = []string{srv.UIURL()}, uiSecret
+			}
 			var ln net.Listener
-			if rt.http, ln, err = startAPI(*httpAddr, rt.client, srv.Namespace(), rt.store, cfg, []config.Token{dev}, cdc, []string{uiOrigin}, uiOrigin != "", log); err != nil {
+			if rt.http, ln, err = startAPI(*httpAddr, rt.client, srv.Namespace(), rt.store, cfg, []config.Token{dev}, cdc, e, log); err != nil {
 				return err
 			}
 			outbox := "outbox only (no --smtp)"
 			if c.smtp.Addr != "" {
 				outbox = "SMTP " + c.smtp.Addr
 			}
-			fmt.Fprintf(stdout, "caseflow dev is up in %s\n  API:         http://%s\n  Temporal UI: %s\n  Temporal:    %s (namespace %s)\n  mail:        %s\n  admin token: %s\n  data:        %s\nTry: curl -H 'Authorization: Bearer %s' http://%s/v1/case-types\n",
-				time.Since(began).Round(time.Millisecond), ln.Addr(), orNone(srv.UIURL()), srv.FrontendAddr(), srv.Namespace(), outbox, adminToken, *data, adminToken, ln.Addr())
+			fmt.Fprintf(stdout, "caseflow dev is up in %s\n  API:         %s://%s\n  Temporal UI: %s\n  Temporal:    %s (namespace %s)\n  mail:        %s\n  admin token: %s\n  data:        %s\nTry: curl -H 'Authorization: Bearer %s' %s://%s/v1/case-types\n",
+				time.Since(began).Round(time.Millisecond), l.scheme(), ln.Addr(), orNone(srv.UIURL()), srv.FrontendAddr(), srv.Namespace(), outbox, adminToken, *data, adminToken, l.scheme(), ln.Addr())
 			<-ctx.Done()
 			fmt.Fprintln(stdout, "caseflow dev: stopping")
 			return nil
@@ -386,12 +441,13 @@ func devAdminToken(path string) (string, error) {
 func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 	fs := flag.NewFlagSet("caseflow worker", flag.ContinueOnError)
 	var (
-		c       common
-		t       temporalFlags
-		records = fs.String("records", "", "records database: a SQLite file (sqlite:PATH) or postgres://…")
+		c common
+		t temporalFlags
+		r recordsFlags
 	)
 	c.register(fs)
 	t.register(fs)
+	r.register(fs, "records database: a SQLite file (sqlite:PATH) or postgres://… without a password (see --records-file)")
 	return &ffcli.Command{
 		Name:       "worker",
 		ShortUsage: "caseflow worker --temporal-address HOST:PORT --records DSN [flags]",
@@ -403,7 +459,8 @@ func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			cl, err := connect(ctx, &c, &t, *records, stderr)
+			// A worker serves no /metrics: a stuck workflow task shows in its log.
+			cl, err := connect(ctx, &c, &t, &r, stderr, nil)
 			if err != nil {
 				return err
 			}
@@ -412,7 +469,7 @@ func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 			if err := ensureSearchAttributes(ctx, rt.client, t.namespace); err != nil {
 				log.Warn("search attributes", "err", err)
 			}
-			if rt.worker, err = startWorker(rt.client, rt.store, tr, cl.cfg); err != nil {
+			if err = rt.startWorker(t.namespace, cl.cdc, tr, cl.cfg, log); err != nil {
 				return err
 			}
 			log.Info("worker polling", "task_queue", workflows.TaskQueue, "temporal", t.address, "namespace", t.namespace)
@@ -427,12 +484,15 @@ func newAPICmd(stderr io.Writer) *ffcli.Command {
 	var (
 		c        common
 		t        temporalFlags
-		records  = fs.String("records", "", "records database (for the outbox): sqlite:PATH or postgres://…")
+		r        recordsFlags
+		l        listenFlags
 		httpAddr = fs.String("http", "127.0.0.1:8080", "HTTP API address")
 		origins  = fs.String("codec-origins", "", "comma-separated Temporal UI origins allowed to call /v1/codec")
 	)
 	c.register(fs)
 	t.register(fs)
+	r.register(fs, "records database (for the outbox): sqlite:PATH or postgres://… without a password (see --records-file)")
+	l.register(fs)
 	return &ffcli.Command{
 		Name:       "api",
 		ShortUsage: "caseflow api --temporal-address HOST:PORT --records DSN [flags]",
@@ -440,14 +500,21 @@ func newAPICmd(stderr io.Writer) *ffcli.Command {
 		FlagSet:    fs,
 		Options:    []ff.Option{ff.WithEnvVarPrefix("CASEFLOW")},
 		Exec: func(ctx context.Context, _ []string) error {
-			cl, err := connect(ctx, &c, &t, *records, stderr)
+			httpTLS, err := l.check("--http", *httpAddr)
+			if err != nil {
+				return err
+			}
+			// The API runs no workflow task: nothing of it gets stuck on a key.
+			metrics := prometheus.NewRegistry()
+			cl, err := connect(ctx, &c, &t, &r, stderr, nil)
 			if err != nil {
 				return err
 			}
 			log, rt := cl.log, cl.rt
 			defer rt.stop(log)
 			var ln net.Listener
-			if rt.http, ln, err = startAPI(*httpAddr, rt.client, t.namespace, rt.store, cl.cfg, nil, cl.cdc, splitList(*origins), false, log); err != nil {
+			e := edge{tls: httpTLS, metrics: metrics, codecOrigins: splitList(*origins)}
+			if rt.http, ln, err = startAPI(*httpAddr, rt.client, t.namespace, rt.store, cl.cfg, nil, cl.cdc, e, log); err != nil {
 				return err
 			}
 			log.Info("API serving", "addr", ln.Addr().String())
@@ -468,14 +535,15 @@ type connected struct {
 }
 
 // connect loads the config and the codec, dials the cluster and opens the
-// records database named by records.
-func connect(ctx context.Context, c *common, t *temporalFlags, records string, stderr io.Writer) (*connected, error) {
-	log, cfg, cdc, tlsCfg, err := prepare(c, t, stderr)
+// records database. A stuck workflow task is counted in metrics when it is not nil.
+func connect(ctx context.Context, c *common, t *temporalFlags, r *recordsFlags, stderr io.Writer, metrics prometheus.Registerer) (*connected, error) {
+	log, cfg, cdc, tlsCfg, err := prepare(c, t, stderr, metrics)
 	if err != nil {
 		return nil, err
 	}
-	if records == "" {
-		return nil, errors.New("--records is required (a SQLite file or postgres:// DSN)")
+	records, err := r.dsn()
+	if err != nil {
+		return nil, err
 	}
 	rt := &runtime{}
 	if rt.client, err = dial(ctx, t.address, t.namespace, tlsCfg, cdc, log); err != nil {
@@ -488,16 +556,20 @@ func connect(ctx context.Context, c *common, t *temporalFlags, records string, s
 	return &connected{log: log, cfg: cfg, cdc: cdc, rt: rt}, nil
 }
 
-func prepare(c *common, t *temporalFlags, stderr io.Writer) (*slog.Logger, *config.Config, *codec.Codec, *tls.Config, error) {
+func prepare(c *common, t *temporalFlags, stderr io.Writer, metrics prometheus.Registerer) (*slog.Logger, *config.Config, *codec.Codec, *tls.Config, error) {
 	log, err := c.logger(stderr)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	cfg, err := c.load(log)
+	cfg, err := c.load(log, true)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	cdc, err := codecFrom(cfg, "")
+	stuck, err := stuckReporter(log, metrics)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	cdc, err := codecFrom(cfg, "", stuck)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

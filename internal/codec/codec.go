@@ -59,13 +59,46 @@ type Keys struct {
 type Codec struct {
 	active string
 	aeads  map[string]cipher.AEAD
+	// stuck, when set, hears of every workflow task stopped on a payload the codec
+	// cannot decrypt (see DataConverter).
+	stuck func(keyID string, err error)
 }
 
 var _ converter.PayloadCodec = (*Codec)(nil)
 
+// Option tunes a Codec beyond its keys.
+type Option func(*Codec)
+
+// OnStuckWorkflowTask makes f hear of every workflow task that stops because a
+// payload it reads cannot be decrypted here (see DataConverter), with the key ID
+// the payload names: a metric and a log line say the case waits for a worker
+// holding that key. f must be safe for concurrent use.
+func OnStuckWorkflowTask(f func(keyID string, err error)) Option {
+	return func(c *Codec) { c.stuck = f }
+}
+
+// UndecryptableError is Decode's error for a payload it cannot decrypt: one
+// encrypted with a key this codec lacks, with another secret under a key ID it
+// holds, or damaged. None of these is the case's fault; they are the process's.
+type UndecryptableError struct {
+	// KeyID is the key ID the payload names ("" when it names none).
+	KeyID string
+	msg   string
+	err   error
+}
+
+func (e *UndecryptableError) Error() string {
+	if e.err != nil {
+		return "codec: " + e.msg + ": " + e.err.Error()
+	}
+	return "codec: " + e.msg
+}
+
+func (e *UndecryptableError) Unwrap() error { return e.err }
+
 // New checks keys and returns a Codec for them: Active must name a key, and every
 // key must have a non-empty ID and be KeySize bytes long.
-func New(keys Keys) (*Codec, error) {
+func New(keys Keys, opts ...Option) (*Codec, error) {
 	if keys.Active == "" {
 		return nil, errors.New("codec: no active key ID")
 	}
@@ -96,6 +129,9 @@ func New(keys Keys) (*Codec, error) {
 			return nil, fmt.Errorf("codec: key ID %q: %w", id, err)
 		}
 		c.aeads[id] = aead
+	}
+	for _, o := range opts {
+		o(c)
 	}
 	return c, nil
 }
@@ -136,29 +172,23 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 		}
 		id, ok := p.GetMetadata()[MetadataKeyID]
 		if !ok {
-			return nil, fmt.Errorf("codec: encrypted payload has no %s", MetadataKeyID)
+			return nil, &UndecryptableError{msg: "encrypted payload has no " + MetadataKeyID}
 		}
 		aead, ok := c.aeads[string(id)]
 		if !ok {
-			return nil, fmt.Errorf("codec: payload is encrypted with unknown key ID %q", id)
+			return nil, &UndecryptableError{KeyID: string(id), msg: fmt.Sprintf("payload is encrypted with unknown key ID %q", id)}
 		}
 		plain, err := aead.Open(nil, nil, p.GetData(), nil)
 		if err != nil {
-			return nil, fmt.Errorf("codec: unable to decrypt payload with key ID %q (wrong key or tampered payload): %w", id, err)
+			return nil, &UndecryptableError{KeyID: string(id), msg: fmt.Sprintf("unable to decrypt payload with key ID %q (wrong key or tampered payload)", id), err: err}
 		}
 		decoded := &commonpb.Payload{}
 		if err := proto.Unmarshal(plain, decoded); err != nil {
-			return nil, fmt.Errorf("codec: unable to unmarshal payload decrypted with key ID %q: %w", id, err)
+			return nil, &UndecryptableError{KeyID: string(id), msg: fmt.Sprintf("unable to unmarshal payload decrypted with key ID %q", id), err: err}
 		}
 		out[i] = decoded
 	}
 	return out, nil
-}
-
-// DataConverter is the SDK's default data converter with every payload passed
-// through c. Set it as client.Options.DataConverter of every client and worker.
-func DataConverter(c *Codec) converter.DataConverter {
-	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
 }
 
 // FailureConverter moves failure messages and stack traces into an encrypted

@@ -45,6 +45,13 @@ func LoadOrCreateKeyFile(path string) (id string, key []byte, err error) {
 	return readKeyFile(path)
 }
 
+// ReadKeyFile reads a key file as LoadOrCreateKeyFile writes it (JSON {"id",
+// "secret"}, readable by its owner only): another process of the same
+// deployment (a worker beside `caseflow dev`) reads the dev key with its ID.
+func ReadKeyFile(path string) (id string, key []byte, err error) {
+	return readKeyFile(path)
+}
+
 func readKeyFile(path string) (string, []byte, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -118,7 +118,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if strings.ContainsAny(dataDir, "?#%") {
 		return nil, fmt.Errorf("data dir %q: the characters ? # %% are not supported", dataDir)
 	}
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+	// Histories hold workflow IDs and search attributes in clear: a new data dir
+	// and database are the owner's alone.
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("unable to create data dir: %w", err)
 	}
 	unlock, err := lockDataDir(dataDir)
@@ -156,6 +158,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 
 	dbPath := filepath.Join(dataDir, DBFile)
+	f, err := os.OpenFile(dbPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("unable to open %s: %w", dbPath, err)
+	}
+	_ = f.Close()
 	sqlCfg := sqlConfig(dbPath, opts.Synchronous)
 	created, err := ensureSchema(ctx, sqlCfg)
 	if err != nil {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,11 +14,12 @@ const codecPrefix = "/v1/codec"
 const codecHeaders = "Authorization, Authorization-Extras, Content-Type, X-Namespace"
 
 // codec serves the Temporal UI's remote codec: CORS for the allowed origins (a
-// preflight needs no token), then a valid token of any role (or, with
-// trustOrigins, an allowed Origin instead), then the codec with
-// the prefix stripped, so /v1/codec/decode reaches it as /decode. The codec
-// bounds its own request bodies.
-func (s *Server) codec(h http.Handler, origins []string, trustOrigins bool) http.Handler {
+// preflight needs no token), then a valid token of any role, then the codec with
+// the prefix stripped, so /v1/codec/decode reaches it as /decode. With uiSecret
+// set, a request from an allowed origin under /v1/codec/<uiSecret>/ needs no
+// token: the secret, which only the UI was given, stands for it. The codec bounds
+// its own request bodies.
+func (s *Server) codec(h http.Handler, origins []string, uiSecret string) http.Handler {
 	inner := http.StripPrefix(codecPrefix, h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
@@ -42,8 +44,8 @@ func (s *Server) codec(h http.Handler, origins []string, trustOrigins bool) http
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		if trustOrigins && allowed {
-			inner.ServeHTTP(w, r)
+		if allowed && uiSecret != "" && underSecret(r.URL.Path, uiSecret) {
+			http.StripPrefix(codecPrefix+"/"+uiSecret, h).ServeHTTP(w, r)
 			return
 		}
 		if _, ok := s.authenticate(r); !ok {
@@ -52,4 +54,15 @@ func (s *Server) codec(h http.Handler, origins []string, trustOrigins bool) http
 		}
 		inner.ServeHTTP(w, r)
 	})
+}
+
+// underSecret reports whether path is /v1/codec/<secret>/…, comparing the
+// secret in constant time.
+func underSecret(path, secret string) bool {
+	rest, ok := strings.CutPrefix(path, codecPrefix+"/")
+	if !ok {
+		return false
+	}
+	seg, _, ok := strings.Cut(rest, "/")
+	return ok && subtle.ConstantTimeCompare([]byte(seg), []byte(secret)) == 1
 }

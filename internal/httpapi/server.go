@@ -100,11 +100,14 @@ type Config struct {
 	// CodecOrigins are the origins (the UI's URL) allowed to call /v1/codec/ from
 	// a browser.
 	CodecOrigins []string
-	// CodecTrustOrigins lets a browser request from one of CodecOrigins use the
-	// codec without a token. Only `caseflow dev` sets it: its Temporal UI on
-	// loopback calls the codec over plain http, where the UI never forwards a
-	// token. A production deployment leaves it false and serves the UI over https.
-	CodecTrustOrigins bool
+	// CodecUISecret, when set, lets a browser request from one of CodecOrigins
+	// use the codec without a token at /v1/codec/<CodecUISecret>/encode and
+	// …/decode. Only `caseflow dev` sets it, to a random value each run that it
+	// gives its embedded Temporal UI as the codec endpoint: the UI on loopback
+	// calls the codec over plain http, where it never forwards a token, and an
+	// Origin header alone is forged by any local process. A production deployment
+	// leaves it empty and serves the UI over https with its access token.
+	CodecUISecret string
 	// Logger receives the access log and errors; nil discards them.
 	Logger *slog.Logger
 	// Metrics registers the API's metrics; nil is a private registry. GET
@@ -166,7 +169,7 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	if cfg.Codec != nil {
-		s.mux.Handle("/v1/codec/", s.codec(cfg.Codec, cfg.CodecOrigins, cfg.CodecTrustOrigins))
+		s.mux.Handle("/v1/codec/", s.codec(cfg.Codec, cfg.CodecOrigins, cfg.CodecUISecret))
 	}
 	return s, nil
 }

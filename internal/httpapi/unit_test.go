@@ -216,30 +216,46 @@ func TestCodecMountAndHealthz(t *testing.T) {
 	assert.Contains(t, w.Body.String(), `"code":"unavailable"`)
 }
 
-func TestCodecTrustOriginsOnlyForTheUIOrigin(t *testing.T) {
+// TestCodecUISecretNotOrigin: the dev UI's tokenless codec calls are let in by
+// the per-run secret in their path, which only the UI was given, and an Origin
+// header, which any local process can forge, opens nothing by itself.
+func TestCodecUISecretNotOrigin(t *testing.T) {
+	const ui, secret = "http://127.0.0.1:8233", "s3cr3t-of-this-run"
 	codec := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, r.URL.Path) })
 	lazy, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
 	require.NoError(t, err)
 	api, err := New(Config{
 		Temporal: lazy, Namespace: "default", Outbox: memOutbox{&activitiestest.Mailer{}}, Auth: mustAuth(t),
 		Settings: func() *workflows.Settings { return &workflows.Settings{} },
-		Codec:    codec, CodecOrigins: []string{"http://127.0.0.1:8233"}, CodecTrustOrigins: true,
+		Codec:    codec, CodecOrigins: []string{ui}, CodecUISecret: secret,
 	})
 	require.NoError(t, err)
-	post := func(origin string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest("POST", "/v1/codec/decode", strings.NewReader(`{"payloads":[]}`))
+	post := func(path, origin, tok string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", path, strings.NewReader(`{"payloads":[]}`))
 		if origin != "" {
 			r.Header.Set("Origin", origin)
+		}
+		if tok != "" {
+			r.Header.Set("Authorization", "Bearer "+tok)
 		}
 		w := httptest.NewRecorder()
 		api.ServeHTTP(w, r)
 		return w
 	}
-	w := post("http://127.0.0.1:8233")
-	assert.Equal(t, http.StatusOK, w.Code, "the dev UI's origin needs no token")
+	w := post("/v1/codec/"+secret+"/decode", ui, "")
+	assert.Equal(t, http.StatusOK, w.Code, "the dev UI, with the secret, needs no token")
 	assert.Equal(t, "/decode", w.Body.String())
-	assert.Equal(t, http.StatusUnauthorized, post("http://evil.example.com").Code, "another origin still needs a token")
-	assert.Equal(t, http.StatusUnauthorized, post("").Code, "no origin still needs a token")
+	assert.Equal(t, ui, w.Header().Get("Access-Control-Allow-Origin"))
+
+	assert.Equal(t, http.StatusUnauthorized, post("/v1/codec/decode", ui, "").Code, "a forged UI origin without the secret is refused")
+	assert.Equal(t, http.StatusUnauthorized, post("/v1/codec/not-the-secret/decode", ui, "").Code, "a wrong secret is refused")
+	assert.Equal(t, http.StatusUnauthorized, post("/v1/codec/"+secret[:len(secret)-1]+"/decode", ui, "").Code, "a prefix of the secret is refused")
+	assert.Equal(t, http.StatusUnauthorized, post("/v1/codec/"+secret+"/decode", "http://evil.example.com", "").Code, "the secret from another origin is refused")
+	assert.Equal(t, http.StatusUnauthorized, post("/v1/codec/"+secret+"/decode", "", "").Code, "the secret without an origin is refused")
+
+	w = post("/v1/codec/decode", "", token("operator"))
+	assert.Equal(t, http.StatusOK, w.Code, "a token still works without the secret")
+	assert.Equal(t, "/decode", w.Body.String())
 }
 
 func mustAuth(t *testing.T) *auth.Authenticator {

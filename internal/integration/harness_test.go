@@ -156,10 +156,16 @@ func (h *harness) event(id, role, event string, data any) map[string]any {
 // waitState polls the case until it reaches state.
 func (h *harness) waitState(id, state string) map[string]any {
 	h.t.Helper()
+	return h.waitStateWithin(id, state, 30*time.Second)
+}
+
+// waitStateWithin polls the case until it reaches state, for at most d.
+func (h *harness) waitStateWithin(id, state string, d time.Duration) map[string]any {
+	h.t.Helper()
 	var last map[string]any
 	require.Eventually(h.t, func() bool {
 		_, last = h.call("GET", "/v1/cases/"+id, "admin", nil)
 		return last["state"] == state
-	}, 30*time.Second, 50*time.Millisecond, "case %s never reached %s: %v", id, state, fmt.Sprint(last["state"]))
+	}, d, 50*time.Millisecond, "case %s never reached %s: %v", id, state, fmt.Sprint(last["state"]))
 	return last
 }

@@ -78,8 +78,11 @@ func New(outbox Outbox, transport Transport, from string, clock func() time.Time
 // attempt to send one key carries the same ID: <first 24 hex of sha256(key)@caseflow>.
 func MessageID(key string) string {
 	sum := sha256.Sum256([]byte(key))
-	return "<" + hex.EncodeToString(sum[:])[:24] + "@caseflow>"
+	return "<" + hex.EncodeToString(sum[:])[:24] + "@" + messageIDDomain + ">"
 }
+
+// messageIDDomain is the right-hand side of caseflow's Message-IDs.
+const messageIDDomain = "caseflow"
 
 // markTimeout bounds the outbox write after a delivery; it runs even when the
 // caller's context is cancelled, to keep the re-delivery window small.

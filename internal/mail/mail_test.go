@@ -272,3 +272,34 @@ func TestNewSMTPConfig(t *testing.T) {
 		assert.NoError(t, err, mode)
 	}
 }
+
+// TestErrorsNameNoAddress: a refused recipient's error reaches logs, the
+// outbox's error column and Temporal's history; it must not quote any address.
+func TestErrorsNameNoAddress(t *testing.T) {
+	ctx := context.Background()
+	srv := smtptest.Start(t)
+	st := newStore(t)
+	m := mail.New(st, newTransport(t, srv), "caseflow@example.com", clock)
+
+	srv.RejectRecipient("second@example.com")
+	_, err := m.Send(ctx, letter("k"))
+	var perm *activities.PermanentError
+	require.ErrorAs(t, err, &perm, "still permanent once redacted")
+	row, err2 := st.GetMail(ctx, "k")
+	require.NoError(t, err2)
+	for _, text := range []string{err.Error(), row.Error} {
+		assert.Contains(t, text, "550")
+		assert.Contains(t, text, "[address]")
+		assert.NotContains(t, text, "example.com", "no address: %s", text)
+		assert.Contains(t, text, "@caseflow>", "the Message-ID stays")
+	}
+	for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+		assert.NotContains(t, e.Error(), "second@example.com", "no cause in the chain quotes it either")
+	}
+
+	bad := letter("bad-address")
+	bad.To = []string{"client@example.com", "not an address <at all"}
+	_, err = m.Send(ctx, bad)
+	require.ErrorAs(t, err, &perm)
+	assert.NotContains(t, err.Error(), "client@example.com")
+}

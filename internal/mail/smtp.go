@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -108,11 +109,12 @@ func (t *SMTPTransport) client() (*gomail.Client, error) {
 // carried. A 5xx answer in the mail transaction (MAIL, RCPT — one refused
 // recipient fails the letter — or DATA) and an address that does not parse are
 // *activities.PermanentError; 4xx answers and connection, greeting, TLS or
-// authentication failures are plain errors, left to retries.
+// authentication failures are plain errors, left to retries. An error's text
+// names no mail address (see redact).
 func (t *SMTPTransport) Deliver(ctx context.Context, letter activities.SentMail) error {
 	msg, err := buildMessage(letter)
 	if err != nil {
-		return &activities.PermanentError{Err: err}
+		return &activities.PermanentError{Err: redact(err)}
 	}
 	c, err := t.client()
 	if err != nil {
@@ -121,12 +123,47 @@ func (t *SMTPTransport) Deliver(ctx context.Context, letter activities.SentMail)
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
 		err = fmt.Errorf("unable to deliver over SMTP: %w", err)
 		if isPermanent(err) {
-			return &activities.PermanentError{Err: err}
+			return &activities.PermanentError{Err: redact(err)}
 		}
-		return err
+		return redact(err)
 	}
 	return nil
 }
+
+// addressPattern matches a mail address as SMTP replies and go-mail's errors
+// quote it (bare, in <>, in quotes).
+var addressPattern = regexp.MustCompile(`[^\s<>()\[\],;:"'@]+@[^\s<>()\[\],;:"'@]+`)
+
+// redactedAddress stands for a mail address in an error.
+const redactedAddress = "[address]"
+
+// redact rewrites err without the mail addresses in its text: the error goes
+// into logs, the outbox's error column and the activity failure in Temporal's
+// history, and a recipient's address is personal data. The error chain is cut
+// (a cause would carry the addresses along) but for a context's cancellation.
+func redact(err error) error {
+	r := &redactedError{msg: addressPattern.ReplaceAllStringFunc(err.Error(), func(a string) string {
+		if strings.HasSuffix(a, "@"+messageIDDomain) {
+			return a // a Message-ID of ours, no one's address
+		}
+		return redactedAddress
+	})}
+	for _, ctxErr := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, ctxErr) {
+			r.ctxErr = ctxErr
+		}
+	}
+	return r
+}
+
+// redactedError is an error text without addresses.
+type redactedError struct {
+	msg    string
+	ctxErr error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.ctxErr }
 
 // buildMessage renders a letter as a go-mail message.
 func buildMessage(l activities.SentMail) (*gomail.Msg, error) {

@@ -116,9 +116,16 @@ func openSQLite(dsn string) (*sql.DB, error) {
 	}
 	memory := path == ":memory:"
 	if !memory {
-		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		// Records and letters are personal data: a new directory and file are the
+		// owner's alone (SQLite gives its -wal and -shm files the file's mode).
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("unable to create the directory of %s: %w", path, err)
 		}
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("unable to open sqlite store %s: %w", path, err)
+		}
+		_ = f.Close()
 	}
 	for _, p := range sqlitePragmas {
 		query.Add("_pragma", p)

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/caseflow/caseflow/internal/codec"
+	"github.com/caseflow/caseflow/internal/config"
+)
+
+// legacyEnvKeyID is the key ID CASEFLOW_CODEC_KEY had before key IDs were
+// derived from the key: payloads sealed then name it.
+const legacyEnvKeyID = "env"
+
+// codecFrom builds the payload codec from the config's keys, the
+// CASEFLOW_CODEC_KEY or CASEFLOW_CODEC_KEY_FILE variable, or (dev mode) a key
+// file in the data dir. A key ID that would name two keys is refused.
+func codecFrom(cfg *config.Config, keyFile string, opts ...codec.Option) (*codec.Codec, error) {
+	keys := codec.Keys{Active: cfg.Codec.Active, Keys: map[string][]byte{}}
+	for i, k := range cfg.Codec.Keys {
+		b, err := k.Bytes()
+		if err != nil {
+			return nil, err
+		}
+		if err := keys.Add(k.ID, b); err != nil {
+			return nil, fmt.Errorf("codec.keys[%d]: %w", i, err)
+		}
+	}
+	name, id, key, err := envKey()
+	if err != nil {
+		return nil, err
+	}
+	if key != nil {
+		if err := keys.Add(id, key); err != nil {
+			return nil, fmt.Errorf("%s: %w (codec.keys has key ID %q)", name, err, id)
+		}
+		if _, taken := keys.Keys[legacyEnvKeyID]; !taken && id == codec.KeyID(key) {
+			keys.Keys[legacyEnvKeyID] = key // decrypts what it sealed as "env"; never active
+		}
+		if keys.Active == "" {
+			keys.Active = id
+		}
+	}
+	if len(keys.Keys) == 0 {
+		if keyFile == "" {
+			return nil, errors.New("no payload encryption key: set codec.keys in the config, CASEFLOW_CODEC_KEY or CASEFLOW_CODEC_KEY_FILE")
+		}
+		id, key, err := codec.LoadOrCreateKeyFile(keyFile)
+		if err != nil {
+			return nil, err
+		}
+		keys.Keys[id], keys.Active = key, id
+	}
+	return codec.New(keys, opts...)
+}
+
+// envKey is the key of CASEFLOW_CODEC_KEY (base64 of 32 bytes, or a key file's
+// JSON) or of the key file CASEFLOW_CODEC_KEY_FILE names (such as the one
+// `caseflow dev` keeps in its data dir), with the variable's name; a nil key when
+// neither is set.
+func envKey() (name, id string, key []byte, err error) {
+	v, file := os.Getenv("CASEFLOW_CODEC_KEY"), os.Getenv("CASEFLOW_CODEC_KEY_FILE")
+	switch {
+	case v != "" && file != "":
+		return "", "", nil, errors.New("set CASEFLOW_CODEC_KEY or CASEFLOW_CODEC_KEY_FILE, not both")
+	case file != "":
+		id, key, err := codec.ReadKeyFile(file)
+		if err != nil {
+			return "", "", nil, fmt.Errorf("CASEFLOW_CODEC_KEY_FILE: %w", err)
+		}
+		return "CASEFLOW_CODEC_KEY_FILE", id, key, nil
+	case v != "":
+		id, key, err := codec.ParseKey(v)
+		if err != nil {
+			return "", "", nil, fmt.Errorf("CASEFLOW_CODEC_KEY %w", err)
+		}
+		return "CASEFLOW_CODEC_KEY", id, key, nil
+	}
+	return "", "", nil, nil
+}
+
+// stuckReporter makes a codec log every workflow task it stops on a payload it
+// cannot decrypt and count it in caseflow_workflow_tasks_stuck_total by key ID
+// (registered with reg when reg is not nil): the case waits for a worker that
+// holds the key, and somebody must bring one.
+func stuckReporter(log *slog.Logger, reg prometheus.Registerer) (codec.Option, error) {
+	stuck := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "caseflow", Name: "workflow_tasks_stuck_total",
+		Help: "Workflow tasks this worker stopped (Temporal retries them) because a payload names a codec key it lacks or cannot decrypt, by key ID.",
+	}, []string{"key_id"})
+	if reg != nil {
+		if err := reg.Register(stuck); err != nil {
+			return nil, fmt.Errorf("unable to register the stuck workflow task metric: %w", err)
+		}
+	}
+	return codec.OnStuckWorkflowTask(func(keyID string, err error) {
+		stuck.WithLabelValues(keyID).Inc()
+		log.Error("workflow task stuck on a codec key this worker lacks: the case waits until a worker holding the key takes it; add the key (codec.keys, CASEFLOW_CODEC_KEY or CASEFLOW_CODEC_KEY_FILE) or stop this worker",
+			"key_id", keyID, "err", err)
+	}), nil
+}

@@ -1,0 +1,173 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/internal/auth"
+	"github.com/caseflow/caseflow/internal/codec"
+	"github.com/caseflow/caseflow/internal/config"
+	"github.com/caseflow/caseflow/internal/devserver"
+	"github.com/caseflow/caseflow/internal/devserver/devservertest"
+	"github.com/caseflow/caseflow/internal/httpapi"
+	"github.com/caseflow/caseflow/internal/mail"
+	"github.com/caseflow/caseflow/internal/mail/smtptest"
+	"github.com/caseflow/caseflow/internal/store"
+	"github.com/caseflow/caseflow/workflows"
+)
+
+// TestWorkerWithoutTheKeyNeverFailsACase runs the split-process setup of issue
+// 16 with mismatched keys: an API whose active key the only worker lacks. A case
+// opened there, and an event sent to a case the worker can read, must not fail
+// the case or be refused: the workflow task fails and is retried, the stuck hook
+// names the key, until a worker holding the key takes it.
+func TestWorkerWithoutTheKeyNeverFailsACase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots the embedded Temporal server; skipped with -short")
+	}
+	ctx := context.Background()
+	oldKey, newKey := bytes.Repeat([]byte{1}, codec.KeySize), bytes.Repeat([]byte{2}, codec.KeySize)
+	mustNew := func(keys codec.Keys, opts ...codec.Option) *codec.Codec {
+		c, err := codec.New(keys, opts...)
+		require.NoError(t, err)
+		return c
+	}
+	apiCodec := mustNew(codec.Keys{Active: "new", Keys: map[string][]byte{"old": oldKey, "new": newKey}})
+	stuck := make(chan string, 64)
+	lackingCodec := mustNew(codec.Keys{Active: "old", Keys: map[string][]byte{"old": oldKey}},
+		codec.OnStuckWorkflowTask(func(keyID string, _ error) {
+			select {
+			case stuck <- keyID:
+			default:
+			}
+		}))
+	keyedCodec := mustNew(codec.Keys{Active: "old", Keys: map[string][]byte{"old": oldKey, "new": newKey}})
+
+	h := &harness{t: t, cfg: config.Example(), smtp: smtptest.Start(t), tokens: map[string]string{}}
+	for _, tok := range h.cfg.Auth.Tokens {
+		if _, ok := h.tokens[tok.Role]; !ok {
+			h.tokens[tok.Role] = tok.Token
+		}
+	}
+	h.server = devservertest.Start(t, devserver.Options{SearchAttributes: workflows.SearchAttributeTypes()})
+	h.client = devservertest.Client(t, h.server, client.Options{
+		DataConverter: codec.DataConverter(apiCodec), FailureConverter: codec.FailureConverter(apiCodec),
+	})
+	workerClient := func(c *codec.Codec) client.Client {
+		return devservertest.Client(t, h.server, client.Options{
+			DataConverter: codec.WorkerDataConverter(c), FailureConverter: codec.FailureConverter(c),
+		})
+	}
+	lackingClient, keyedClient := workerClient(lackingCodec), workerClient(keyedCodec)
+	var err error
+	h.records = filepath.Join(t.TempDir(), "records.db")
+	h.store, err = store.Open(ctx, "sqlite:"+h.records)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = h.store.Close() })
+	h.api = h.serveAPI(h.client, apiCodec)
+	oldAPI := h.serveAPI(devservertest.Client(t, h.server, client.Options{DataConverter: codec.DataConverter(lackingCodec)}), lackingCodec)
+
+	// 1. The case's input is sealed with a key the worker lacks.
+	lacking := h.startWorker(lackingClient)
+	id := h.open("operator", "plc-unknown-key", plcBody("email"))
+	h.requireStuck(id, stuck)
+	lacking.Stop() // a worker holding the key replaces it; the case carries on
+	keyed := h.startWorker(keyedClient)
+	h.waitStateWithin(id, "awaiting_verdict", 90*time.Second)
+
+	// 2. An event is sealed with a key the worker lacks, on a case it can read.
+	main := h.api
+	h.api = oldAPI
+	id2 := h.open("operator", "plc-unknown-key-2", plcBody("email"))
+	h.waitState(id2, "awaiting_verdict")
+	h.api = main
+	keyed.Stop()
+	lacking = h.startWorker(lackingClient)
+	answered := make(chan int, 1)
+	go func() {
+		status, _ := h.call("POST", "/v1/cases/"+id2+"/events", "engineer", map[string]any{"event": "verdict", "data": map[string]any{"plc": true, "comment": "возгорание"}})
+		answered <- status
+	}()
+	h.requireStuck(id2, stuck)
+	select {
+	case status := <-answered:
+		t.Fatalf("the event was answered %d while no worker could read it; it must wait", status)
+	default:
+	}
+	lacking.Stop()
+	h.startWorker(keyedClient)
+	h.waitStateWithin(id2, "confirmed", 90*time.Second)
+	select {
+	case status := <-answered:
+		require.Equal(t, http.StatusOK, status, "the event waited for a worker holding the key")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the event was never answered")
+	}
+	d, err := h.client.DescribeWorkflowExecution(ctx, workflows.WorkflowID("plc", id2), "")
+	require.NoError(t, err)
+	require.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, d.GetWorkflowExecutionInfo().GetStatus())
+}
+
+// requireStuck waits until the case's workflow task has failed and been
+// retried, the case still running, and the stuck hook has named the key "new".
+func (h *harness) requireStuck(id string, stuck <-chan string) {
+	h.t.Helper()
+	wfID := workflows.WorkflowID("plc", id)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		d, err := h.client.DescribeWorkflowExecution(context.Background(), wfID, "")
+		require.NoError(h.t, err)
+		require.Equal(h.t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING.String(), d.GetWorkflowExecutionInfo().GetStatus().String(),
+			"a worker without the key must not close the case")
+		if d.GetPendingWorkflowTask().GetAttempt() >= 2 {
+			break // the workflow task is retried, visible as stuck
+		}
+		require.True(h.t, time.Now().Before(deadline), "the workflow task was never retried")
+	}
+	select {
+	case keyID := <-stuck:
+		require.Equal(h.t, "new", keyID, "the stuck hook names the missing key")
+	default:
+		h.t.Fatal("the worker without the key never reported a stuck workflow task")
+	}
+	for len(stuck) > 0 {
+		<-stuck
+	}
+}
+
+// serveAPI serves the API on c with the harness's store and tokens.
+func (h *harness) serveAPI(c client.Client, cdc *codec.Codec) *httptest.Server {
+	h.t.Helper()
+	authn, err := auth.New(h.cfg.Auth.Tokens)
+	require.NoError(h.t, err)
+	api, err := httpapi.New(httpapi.Config{
+		Temporal: c, Namespace: h.server.Namespace(), Outbox: h.store, Auth: authn,
+		Settings: h.cfg.Settings, DataConverter: codec.DataConverter(cdc),
+	})
+	require.NoError(h.t, err)
+	srv := httptest.NewServer(api)
+	h.t.Cleanup(srv.Close)
+	return srv
+}
+
+// startWorker starts a worker on c with the harness's store and SMTP server.
+func (h *harness) startWorker(c client.Client) worker.Worker {
+	h.t.Helper()
+	tr, err := mail.NewSMTP(mail.SMTPConfig{Addr: h.smtp.Addr(), TLS: mail.TLSNone})
+	require.NoError(h.t, err)
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	workflows.Register(w, &activities.Activities{Mail: mail.New(h.store, tr, h.cfg.Mail.From, time.Now), Records: h.store, From: h.cfg.Mail.From})
+	require.NoError(h.t, w.Start())
+	h.t.Cleanup(w.Stop)
+	return w
+}
