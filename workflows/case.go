@@ -40,18 +40,70 @@ type caseCore struct {
 	// busy counts side effects that watchers have in flight: a run does not
 	// continue as new while one is.
 	busy int
+	// version is the version of the core's commands this run started with.
+	version workflow.Version
 }
+
+// Versions of the core's commands (workflow.GetVersion change coreChange).
+// Runs started before a version replay the commands they were started with.
+const (
+	coreChange = "caseflow-core"
+	// coreV1: deadlines count from the workflow's start (the intake), not from
+	// when a worker first ran it; waits cancel their timers when the awaited
+	// event wins; task and deadline watchers act holding the case lock.
+	coreV1 workflow.Version = 1
+)
 
 // newCore builds the shared part of a case in the machine's initial state.
 func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.Set) *caseCore {
-	return &caseCore{
+	c := &caseCore{
 		meta:     meta,
 		ct:       ct,
 		machine:  ct.Machine.New(""),
 		cals:     cals,
 		openedAt: workflow.Now(ctx),
 		lock:     workflow.NewMutex(ctx),
+		version:  workflow.GetVersion(ctx, coreChange, workflow.DefaultVersion, coreV1),
 	}
+	if c.version >= coreV1 {
+		// The intake's moment: the server's start of the workflow, however
+		// late a worker first runs it.
+		c.openedAt = workflow.GetInfo(ctx).WorkflowStartTime
+	}
+	return c
+}
+
+// waitUntil waits until cond holds or due passes and reports whether due passed
+// first. Since coreV1 the timer is cancelled when cond wins; runs started
+// before keep the wait they were recorded with (its timer outlives the wait).
+func (c *caseCore) waitUntil(ctx workflow.Context, due time.Time, summary string, cond func() bool) (bool, error) {
+	if c.version >= coreV1 {
+		return awaitUntil(ctx, due, summary, cond)
+	}
+	var ok bool
+	var err error
+	if summary == "" {
+		ok, err = workflow.AwaitWithTimeout(ctx, until(ctx, due), cond)
+	} else {
+		ok, err = workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: until(ctx, due), TimerOptions: workflow.TimerOptions{Summary: summary}}, cond)
+	}
+	return !ok, err
+}
+
+// watching runs a watcher's action: since coreV1 holding the case lock, so it
+// never races a person's event on the same record, and only if still wanted.
+func (c *caseCore) watching(ctx workflow.Context, wanted func() bool, act func()) {
+	if c.version < coreV1 {
+		act()
+		return
+	}
+	// The lock's only error is a cancelled case: then nothing is due.
+	_ = c.locked(ctx, func() error {
+		if wanted() {
+			act()
+		}
+		return nil
+	})
 }
 
 // locked runs f holding the case's lock: no person's event enters meanwhile.
@@ -75,6 +127,10 @@ func (c *caseCore) setup(ctx workflow.Context) error {
 				ev, err := c.check(req)
 				if err != nil {
 					return err
+				}
+				if ev.Spec.platform() {
+					c.applyPlatform(ctx, ev)
+					return nil
 				}
 				if err := c.fire(ctx, ev.Spec.FSMEvent(ev.Data), req.Actor, auditNote(ev.Data)); err != nil {
 					return err
@@ -114,6 +170,12 @@ func (c *caseCore) check(req EventRequest) (*Event, error) {
 	if err != nil {
 		return nil, refuseData(ErrTypeInvalidData, err)
 	}
+	if spec.platform() {
+		if err := c.checkPlatform(req, spec, data); err != nil {
+			return nil, err
+		}
+		return &Event{Request: req, Spec: spec, Data: data, From: c.state()}, nil
+	}
 	if !c.machine.Can(spec.FSMEvent(data)) {
 		return nil, refuseIllegal(req.Event, c.state(), c.allowedEvents())
 	}
@@ -151,6 +213,9 @@ func (c *caseCore) allowedEvents() []string {
 				break
 			}
 		}
+	}
+	if len(c.manualTasks()) > 0 {
+		out = append(out, EventTaskDone)
 	}
 	slices.Sort(out)
 	return out
@@ -232,13 +297,14 @@ func (c *caseCore) watchDeadline(ctx workflow.Context, name string) {
 			return
 		}
 		due := d.Due
-		kept, err := workflow.AwaitWithTimeout(ctx, until(ctx, due), func() bool {
+		kept := func() bool {
 			d := c.findDeadline(name)
 			return d == nil || d.Met || d.Due != due || c.terminal()
-		})
+		}
+		timedOut, err := c.waitUntil(ctx, due, "", kept)
 		// An error is a cancelled case: nothing is breached by a cancellation.
-		if err == nil && !kept {
-			c.breach(ctx, name)
+		if err == nil && timedOut {
+			c.watching(ctx, func() bool { return !kept() }, func() { c.breach(ctx, name) })
 		}
 	})
 }
@@ -369,14 +435,14 @@ func (c *caseCore) relate(ctx workflow.Context, link CaseLink) {
 // awaitUntil waits until cond holds or due passes and reports whether due
 // passed first. Its timer is cancelled when cond wins: a kept deadline leaves
 // no timer behind to fire later.
-func awaitUntil(ctx workflow.Context, due time.Time, cond func() bool) (bool, error) {
+func awaitUntil(ctx workflow.Context, due time.Time, summary string, cond func() bool) (bool, error) {
 	if cond() {
 		return false, nil
 	}
 	tctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
 	fired := false
-	timer := workflow.NewTimer(tctx, until(ctx, due))
+	timer := workflow.NewTimerWithOptions(tctx, until(ctx, due), workflow.TimerOptions{Summary: summary})
 	workflow.Go(ctx, func(ctx workflow.Context) { fired = timer.Get(ctx, nil) == nil })
 	if err := workflow.Await(ctx, func() bool { return fired || cond() }); err != nil {
 		return false, err

@@ -262,7 +262,7 @@ func (w *disputeCase) request(ctx workflow.Context, kind string, questions []str
 func (w *disputeCase) watchEngineer(ctx workflow.Context, round int, due time.Time) {
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		answered := func() bool { return w.round != round || w.state() != sm.DisputeAwaitingEngineer }
-		timedOut, err := awaitUntil(ctx, due, answered)
+		timedOut, err := awaitUntil(ctx, due, fmt.Sprintf("engineer answer %d", round), answered)
 		if err != nil || !timedOut {
 			return
 		}

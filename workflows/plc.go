@@ -88,11 +88,11 @@ func (w *plcCase) Run(ctx workflow.Context) error {
 		return err
 	}
 	verdict := w.findDeadline("verdict")
-	decided, err := workflow.AwaitWithTimeout(ctx, until(ctx, verdict.Due), func() bool { return w.state() != sm.PLCAwaitingVerdict })
+	late, err := w.waitUntil(ctx, verdict.Due, "", func() bool { return w.state() != sm.PLCAwaitingVerdict })
 	if err != nil {
 		return err
 	}
-	if !decided {
+	if late {
 		if err := w.escalate(ctx); err != nil {
 			return err
 		}
@@ -256,7 +256,7 @@ func (w *plcCase) escalate(ctx workflow.Context) error {
 		})
 		w.callTask = task.ID
 		w.note(ctx, "escalation_call", fmt.Sprintf("level %d: %s", level+1, step.Title))
-		_, err = workflow.AwaitWithTimeout(ctx, until(ctx, dl.Due), func() bool {
+		_, err = w.waitUntil(ctx, dl.Due, "", func() bool {
 			return w.state() != sm.PLCEscalating || w.lastCall != nil
 		})
 		if err != nil {
@@ -277,7 +277,7 @@ func (w *plcCase) escalate(ctx workflow.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, err := workflow.AwaitWithTimeout(ctx, until(ctx, grace.Due), func() bool { return w.state() != sm.PLCEscalating }); err != nil {
+			if _, err := w.waitUntil(ctx, grace.Due, "", func() bool { return w.state() != sm.PLCEscalating }); err != nil {
 				return err
 			}
 			if w.state() != sm.PLCEscalating {
@@ -405,7 +405,15 @@ func (w *plcCase) verdict(ctx workflow.Context, who string, d *VerdictData) erro
 			w.data.ServiceRequestNumber = sr.Number
 		}
 		w.setTicketStatus(ctx, TicketStatusClosed)
-		if _, err := w.addDeadline(ctx, "asc_callback", PolicyPLCASCCallback, workflow.Now(ctx)); err != nil {
+		if w.version >= coreV1 {
+			// The ASC's call is the service request's promise, told to the
+			// customer; the case ends here, so it is no deadline it watches.
+			due, err := w.cals.Due(PolicyPLCASCCallback, workflow.Now(ctx))
+			if err != nil {
+				return err
+			}
+			w.data.ASCCallbackDue = &due.Due
+		} else if _, err := w.addDeadline(ctx, "asc_callback", PolicyPLCASCCallback, workflow.Now(ctx)); err != nil {
 			return err
 		}
 		w.data.CustomerReply = fmt.Sprintf("Заявка %s зарегистрирована. Сервисный центр свяжется с вами в течение 3 рабочих дней.", w.data.ServiceRequestNumber)

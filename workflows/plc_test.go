@@ -267,7 +267,9 @@ func (s *plcSuite) TestEmailIntakeNotPLC() {
 	s.start(msk("2026-11-23 10:00"), plcIntake(ChannelEmail))
 	v := s.result()
 	s.Equal(sm.PLCNotPLC, v.State)
-	s.True(deadline(v, "asc_callback").Due.Equal(msk("2026-11-26 11:00")), "ASC calls within 3 working days")
+	s.Require().NotNil(plcData(v).ASCCallbackDue)
+	s.True(plcData(v).ASCCallbackDue.Equal(msk("2026-11-26 11:00")), "ASC calls within 3 working days")
+	s.Empty(deadline(v, "asc_callback").Name, "the ASC's call is the service request's promise, not a deadline the ended case watches")
 
 	recs, _ := s.Records.ListCaseRecords(context.Background(), s.caseID)
 	s.Require().Len(recs.ServiceRequests, 1)
@@ -490,4 +492,69 @@ func TestPLCIntakeValidation(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// A verdict in time leaves no timer behind: every timer the case started for
+// its verdict and callback deadlines is cancelled, none fires later (issue 11:
+// AwaitWithTimeout left them running, each costing a workflow task).
+func (s *plcSuite) TestKeptDeadlinesCancelTheirTimers() {
+	start := msk("2026-11-23 10:00")
+	s.begin(start)
+	scheduled, fired, cancelled := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	s.Env.SetOnTimerScheduledListener(func(id string, _ time.Duration) { scheduled[id] = true })
+	s.Env.SetOnTimerFiredListener(func(id string) { fired[id] = true })
+	s.Env.SetOnTimerCanceledListener(func(id string) { cancelled[id] = true })
+	s.accept(msk("2026-11-23 10:30"), RoleEngineer, EventVerdict, VerdictData{PLC: no()})
+	s.start(start, plcIntake(ChannelPhone))
+
+	s.True(s.Env.IsWorkflowCompleted())
+	s.NotEmpty(scheduled)
+	s.Empty(fired, "no timer fires after the deadlines were kept")
+	s.Equal(len(scheduled), len(cancelled), "every timer is cancelled: scheduled %v, cancelled %v", scheduled, cancelled)
+}
+
+// A "do it manually" task is closed by task_done from its role (or a
+// supervisor), audited; another role, an unknown task and a task an event of
+// the case completes are refused (issue 11: such tasks could never be closed).
+func (s *plcSuite) TestManualTaskIsClosedByTaskDone() {
+	s.begin(msk("2026-11-23 10:00"))
+	s.Mailer.SendFn = func(m activities.Mail, _ int) error {
+		if m.Step == "plc-request" {
+			return &activities.PermanentError{Err: errors.New("550 mailbox unavailable")}
+		}
+		return nil
+	}
+	var taskID string
+	s.at(msk("2026-11-23 10:05"), func(v CaseView) {
+		s.Require().Len(v.Tasks, 1)
+		taskID = v.Tasks[0].ID
+		s.Contains(v.AllowedEvents, EventTaskDone)
+	})
+	s.At(s.Env, msk("2026-11-23 10:10"), func() {
+		s.SendThen(s.Env, EventTaskDone, Actor{Name: "engineer-1", Role: RoleEngineer}, TaskDoneData{TaskID: taskID, Note: "переслал"},
+			func(o Outcome) { s.RefusedWith(o.Err, "an engineer closing the supervisor's task", ErrTypeForbidden) })
+		s.SendThen(s.Env, EventTaskDone, Actor{Name: "supervisor-1", Role: RoleSupervisor}, TaskDoneData{TaskID: "nope", Note: "x"},
+			func(o Outcome) { s.RefusedWith(o.Err, "an unknown task", ErrTypeInvalidData) })
+		s.SendThen(s.Env, EventTaskDone, Actor{Name: "supervisor-1", Role: RoleSupervisor}, TaskDoneData{TaskID: taskID},
+			func(o Outcome) { s.RefusedWith(o.Err, "no note", ErrTypeInvalidData) })
+	})
+	s.At(s.Env, msk("2026-11-23 10:20"), func() {
+		s.SendThen(s.Env, EventTaskDone, Actor{Name: "supervisor-1", Role: RoleSupervisor}, TaskDoneData{TaskID: taskID, Note: "запрос отправлен инженеру вручную"},
+			func(o Outcome) {
+				s.Require().NoError(o.Err)
+				s.Empty(o.View.Tasks, "the task leaves the inbox")
+				s.NotContains(o.View.AllowedEvents, EventTaskDone)
+				last := o.View.History[len(o.View.History)-1]
+				s.Equal(EventTaskDone, last.Event)
+				s.Equal("supervisor-1", last.Actor)
+				s.Contains(last.Note, "запрос отправлен инженеру вручную")
+			})
+	})
+	s.At(s.Env, msk("2026-11-23 10:25"), func() {
+		s.SendThen(s.Env, EventTaskDone, Actor{Name: "supervisor-1", Role: RoleSupervisor}, TaskDoneData{TaskID: taskID, Note: "again"},
+			func(o Outcome) { s.RefusedWith(o.Err, "no manual task is open", ErrTypeIllegalTransition) })
+	})
+	s.accept(msk("2026-11-23 10:30"), RoleEngineer, "verdict", VerdictData{PLC: no()})
+	s.start(msk("2026-11-23 10:00"), plcIntake(ChannelPhone))
+	s.Equal(sm.PLCNotPLC, s.result().State)
 }

@@ -316,24 +316,27 @@ type PLCVerdict struct {
 
 // PLCData is the PLC-specific part of the case view.
 type PLCData struct {
-	Intake               PLCIntake        `json:"intake"`
-	ConsultationNumber   string           `json:"consultation_number,omitempty"`
-	TicketID             int64            `json:"ticket_id,omitempty"`
-	TicketStatus         string           `json:"ticket_status,omitempty"`
-	PlannedDate          string           `json:"planned_date,omitempty"`
-	Engineer             Contact          `json:"engineer"`
-	CustomerReply        string           `json:"customer_reply,omitempty"`
-	Recommendations      string           `json:"recommendations"`
-	RedirectedTo         string           `json:"redirected_to,omitempty"`
-	Verdict              *PLCVerdict      `json:"verdict,omitempty"`
-	ServiceRequestNumber string           `json:"service_request_number,omitempty"`
-	EscalationLevel      int              `json:"escalation_level"`
-	CallAttempts         []CallAttempt    `json:"call_attempts"`
-	Documents            []DocumentStatus `json:"documents"`
-	ThreadTo             []string         `json:"thread_to,omitempty"`
-	ThreadCc             []string         `json:"thread_cc,omitempty"`
-	ComplaintsJoined     bool             `json:"complaints_joined"`
-	NRPAct               *NRPActData      `json:"nrp_act,omitempty"`
-	Satisfaction         *int             `json:"satisfaction,omitempty"`
-	Attachments          []string         `json:"attachments,omitempty"`
+	Intake               PLCIntake   `json:"intake"`
+	ConsultationNumber   string      `json:"consultation_number,omitempty"`
+	TicketID             int64       `json:"ticket_id,omitempty"`
+	TicketStatus         string      `json:"ticket_status,omitempty"`
+	PlannedDate          string      `json:"planned_date,omitempty"`
+	Engineer             Contact     `json:"engineer"`
+	CustomerReply        string      `json:"customer_reply,omitempty"`
+	Recommendations      string      `json:"recommendations"`
+	RedirectedTo         string      `json:"redirected_to,omitempty"`
+	Verdict              *PLCVerdict `json:"verdict,omitempty"`
+	ServiceRequestNumber string      `json:"service_request_number,omitempty"`
+	// ASCCallbackDue is when the ASC promised to call (not PLC): told to the
+	// customer, tracked by the service request, not by this case.
+	ASCCallbackDue   *time.Time       `json:"asc_callback_due,omitempty"`
+	EscalationLevel  int              `json:"escalation_level"`
+	CallAttempts     []CallAttempt    `json:"call_attempts"`
+	Documents        []DocumentStatus `json:"documents"`
+	ThreadTo         []string         `json:"thread_to,omitempty"`
+	ThreadCc         []string         `json:"thread_cc,omitempty"`
+	ComplaintsJoined bool             `json:"complaints_joined"`
+	NRPAct           *NRPActData      `json:"nrp_act,omitempty"`
+	Satisfaction     *int             `json:"satisfaction,omitempty"`
+	Attachments      []string         `json:"attachments,omitempty"`
 }

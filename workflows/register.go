@@ -102,14 +102,19 @@ func (t *CaseType) Event(name string) *EventSpec {
 			return &t.Events[i]
 		}
 	}
+	for i := range PlatformEvents {
+		if PlatformEvents[i].Name == name {
+			return &PlatformEvents[i]
+		}
+	}
 	return nil
 }
 
 // EventNames lists the type's events.
 func (t *CaseType) EventNames() []string {
-	names := make([]string, len(t.Events))
-	for i, e := range t.Events {
-		names[i] = e.Name
+	names := make([]string, 0, len(t.Events)+len(PlatformEvents))
+	for _, e := range slices.Concat(t.Events, PlatformEvents) {
+		names = append(names, e.Name)
 	}
 	return names
 }

@@ -190,26 +190,23 @@ func (c *caseCore) watchTask(ctx workflow.Context, id string) {
 		return t == nil || !t.Open() || c.terminal()
 	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
+		open := func() bool { return !closed() }
 		if remindAt != nil && !reminded && !overdue {
-			done, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
-				Timeout: until(ctx, *remindAt), TimerOptions: workflow.TimerOptions{Summary: "reminder " + shortTaskID(id)},
-			}, closed)
+			timedOut, err := c.waitUntil(ctx, *remindAt, "reminder "+shortTaskID(id), closed)
 			// The timer may fire in the same workflow task that closed the task.
-			if err != nil || done || closed() {
+			if err != nil || !timedOut || closed() {
 				return
 			}
-			c.remind(ctx, k, id)
+			c.watching(ctx, open, func() { c.remind(ctx, k, id) })
 		}
 		if overdue {
 			return
 		}
-		done, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
-			Timeout: until(ctx, due), TimerOptions: workflow.TimerOptions{Summary: "due " + shortTaskID(id)},
-		}, closed)
-		if err != nil || done || closed() {
+		timedOut, err := c.waitUntil(ctx, due, "due "+shortTaskID(id), closed)
+		if err != nil || !timedOut || closed() {
 			return
 		}
-		c.overdue(ctx, k, id)
+		c.watching(ctx, open, func() { c.overdue(ctx, k, id) })
 	})
 }
 

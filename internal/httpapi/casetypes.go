@@ -99,7 +99,7 @@ func describeCaseTypes(settings *workflows.Settings) ([]caseTypeDoc, error) {
 				*section.into = append(*section.into, settingDoc{Key: k.Key, Doc: k.Doc, Schema: schema})
 			}
 		}
-		for _, e := range t.Events {
+		for _, e := range slices.Concat(t.Events, workflows.PlatformEvents) {
 			schema, err := schemaOf(e.DataType)
 			if err != nil {
 				return nil, fmt.Errorf("httpapi: schema of %s event %s: %w", t.Name, e.Name, err)

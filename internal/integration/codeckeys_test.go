@@ -12,16 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/caseflow/caseflow/activities"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/internal/codec"
 	"github.com/caseflow/caseflow/internal/config"
 	"github.com/caseflow/caseflow/internal/devserver"
 	"github.com/caseflow/caseflow/internal/devserver/devservertest"
 	"github.com/caseflow/caseflow/internal/httpapi"
-	"github.com/caseflow/caseflow/internal/mail"
 	"github.com/caseflow/caseflow/internal/mail/smtptest"
 	"github.com/caseflow/caseflow/internal/store"
 	"github.com/caseflow/caseflow/workflows"
@@ -160,14 +157,3 @@ func (h *harness) serveAPI(c client.Client, cdc *codec.Codec) *httptest.Server {
 	return srv
 }
 
-// startWorker starts a worker on c with the harness's store and SMTP server.
-func (h *harness) startWorker(c client.Client) worker.Worker {
-	h.t.Helper()
-	tr, err := mail.NewSMTP(mail.SMTPConfig{Addr: h.smtp.Addr(), TLS: mail.TLSNone})
-	require.NoError(h.t, err)
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Mail: mail.New(h.store, tr, h.cfg.Mail.From, time.Now), Records: h.store, From: h.cfg.Mail.From})
-	require.NoError(h.t, w.Start())
-	h.t.Cleanup(w.Stop)
-	return w
-}

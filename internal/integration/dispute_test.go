@@ -84,5 +84,5 @@ func TestDisputeThroughTheAPI(t *testing.T) {
 	for mid, n := range h.smtp.CountByMessageID() {
 		assert.Equal(t, 1, n, "letter %s was mailed %d times", mid, n)
 	}
-	recordRun(t, h, wid, "", "dispute_history.json")
+	recordRun(t, h, wid, "", "dispute_v1_history.json")
 }

@@ -48,10 +48,30 @@ type harness struct {
 	records string
 	// tokens maps a role to a bearer token of the example config.
 	tokens map[string]string
+	mail   mail.Transport
 }
 
 // newHarness boots caseflow in the test's process.
 func newHarness(t testing.TB) *harness {
+	h := newHarnessWithoutWorker(t)
+	h.startWorker(h.client)
+	return h
+}
+
+// startWorker starts a worker on c with the harness's store and SMTP server.
+func (h *harness) startWorker(c client.Client) worker.Worker {
+	h.t.Helper()
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	workflows.Register(w, &activities.Activities{Mail: mail.New(h.store, h.mail, h.cfg.Mail.From, time.Now), Records: h.store, From: h.cfg.Mail.From,
+		Cases: &cases.Starter{Client: c, Settings: h.cfg.Settings}})
+	require.NoError(h.t, w.Start())
+	h.t.Cleanup(w.Stop)
+	return w
+}
+
+// newHarnessWithoutWorker boots the server, the store and the API; no worker
+// runs cases until startWorker.
+func newHarnessWithoutWorker(t testing.TB) *harness {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("CASEFLOW_ integration tests boot the embedded Temporal server; skipped with -short")
@@ -76,14 +96,8 @@ func newHarness(t testing.TB) *harness {
 	h.store, err = store.Open(ctx, "sqlite:"+h.records)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = h.store.Close() })
-	tr, err := mail.NewSMTP(mail.SMTPConfig{Addr: h.smtp.Addr(), TLS: mail.TLSNone})
+	h.mail, err = mail.NewSMTP(mail.SMTPConfig{Addr: h.smtp.Addr(), TLS: mail.TLSNone})
 	require.NoError(t, err)
-
-	w := worker.New(h.client, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Mail: mail.New(h.store, tr, h.cfg.Mail.From, time.Now), Records: h.store, From: h.cfg.Mail.From,
-		Cases: &cases.Starter{Client: h.client, Settings: h.cfg.Settings}})
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
 
 	authn, err := auth.New(h.cfg.Auth.Tokens)
 	require.NoError(t, err)

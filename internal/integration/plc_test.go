@@ -101,7 +101,7 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.NotEmpty(t, outbox)
 
-	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_history.json")
+	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_v1_history.json")
 	assertNoPersonalDataInTemporal(t, h)
 }
 
@@ -145,4 +145,35 @@ func findBody(msgs []smtptest.Message, part string) *smtptest.Message {
 func errField(out map[string]any, key string) any {
 	e, _ := out["error"].(map[string]any)
 	return e[key]
+}
+
+// TestDeadlinesCountFromIntakeNotFromTheWorker opens a PLC case while no worker
+// runs and starts one later: the verdict's deadline counts from the workflow's
+// start (the intake), not from when a worker first ran the case (issue 11).
+func TestDeadlinesCountFromIntakeNotFromTheWorker(t *testing.T) {
+	h := newHarnessWithoutWorker(t)
+	id := h.open("operator", "plc-late-worker", plcBody("phone"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, err := h.client.DescribeWorkflowExecution(ctx, workflows.WorkflowID("plc", id), "")
+	require.NoError(t, err)
+	started := d.GetWorkflowExecutionInfo().GetStartTime().AsTime()
+	// The workers are down for a while: the case waits in Temporal.
+	time.Sleep(2 * time.Second)
+	h.startWorker(h.client)
+
+	view := h.waitState(id, "awaiting_verdict")
+	var basis map[string]any
+	for _, dl := range view["deadlines"].([]any) {
+		if d := dl.(map[string]any); d["name"] == "verdict" {
+			basis = d["basis"].(map[string]any)
+		}
+	}
+	require.NotNil(t, basis, "the verdict deadline: %v", view["deadlines"])
+	start, err := time.Parse(time.RFC3339Nano, basis["start"].(string))
+	require.NoError(t, err)
+	assert.True(t, start.Equal(started), "the verdict counts from the intake %s, not from the worker's first run (%s)", started, start)
+	opened, err := time.Parse(time.RFC3339Nano, view["opened_at"].(string))
+	require.NoError(t, err)
+	assert.True(t, opened.Equal(started), "the case view's opened_at is the intake too")
 }

@@ -191,8 +191,8 @@ func TestReclamationThroughTheAPI(t *testing.T) {
 	}
 	assert.Equal(t, want, numbers)
 
-	recordRun(t, h, wid, run1, "reclamation_run1_history.json")
-	recordRun(t, h, wid, run2, "reclamation_run2_history.json")
+	recordRun(t, h, wid, run1, "reclamation_v1_run1_history.json")
+	recordRun(t, h, wid, run2, "reclamation_v1_run2_history.json")
 }
 
 // concurrentClaims opens n claims at once and returns their claim numbers.
