@@ -156,4 +156,3 @@ func (h *harness) serveAPI(c client.Client, cdc *codec.Codec) *httptest.Server {
 	h.t.Cleanup(srv.Close)
 	return srv
 }
-
