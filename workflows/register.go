@@ -18,6 +18,7 @@ import (
 var registry = []*CaseType{
 	plcType,
 	claimType,
+	consultationType,
 }
 
 // CaseType is everything the platform knows about a case type: its machine, its
