@@ -48,8 +48,9 @@ var wantRoutes = map[string]wantRoute{
 
 // wantIntake is who may open a case of each type.
 var wantIntake = map[string][]string{
-	"plc":         {"operator", "expert", "supervisor", "admin"},
-	"reclamation": everyRole,
+	"plc":          {"operator", "expert", "supervisor", "admin"},
+	"reclamation":  everyRole,
+	"consultation": {"operator", "expert", "supervisor", "admin"},
 }
 
 // wantEvents is who may send each event of each case type.
@@ -74,6 +75,13 @@ var wantEvents = map[string]map[string][]string{
 		"commission_held":     {"quality_director", "admin"},
 		"task_reported":       {"executor", "quality_director", "admin"}, // an executor only its own task
 		"client_confirmation": {"quality_director", "admin"},
+	},
+	"consultation": {
+		"call_ended":  {"operator", "expert", "supervisor", "admin"},
+		"handed_over": {"operator", "expert", "supervisor", "admin"},
+		"registered":  {"operator", "expert", "supervisor", "admin"},
+		"complete":    {"operator", "expert", "supervisor", "admin"},
+		"cancel":      {"operator", "expert", "supervisor", "admin"},
 	},
 }
 

@@ -41,6 +41,9 @@ directory:
   preferred_asc: МСС
   redirects:
     service_b2b: serviceb2b@example.com
+    shop_help: shop.help@example.com
+    call_center: call.center@example.com
+    support: support@example.com
   escalation_chain:
     - {role: addressee, title: Инженер-адресат}
     - {title: Руководитель техподдержки, contact: {name: Руководитель Техподдержки, phone: "+7 900 000-00-03"}}

@@ -43,6 +43,15 @@ var seedIntakes = map[string][]string{
 		// workflows reclamation_test.go
 		`{"type":"reclamation","claim_number":7}`,
 	},
+	"consultation": {
+		// workflows consultation_test.go callIntake, chatIntake
+		`{"type":"consultation","source":"call","channel":"phone","customer":{"full_name":"Сидорова Мария Петровна","phone":"+7 926 111-22-33"},"brand":"Haier"}`,
+		`{"type":"consultation","source":"online_chat","channel":"chat","customer":{"email":"sidorova@example.com"},"brand":"Haier","category":"washing_machine","original_sr":"SR-000001","ticket_url":"https://secure.usedesk.ru/tickets/149421403"}`,
+		// workflows consultation_types_test.go
+		`{"type":"consultation","source":"call","call_ended_at":"2026-11-23T10:05:00+03:00","transferred_to":"casarte"}`,
+		`{"type":"consultation","source":"email"}`,
+		`{"type":"consultation","source":"call","product":{"brand":"Haier"}}`,
+	},
 }
 
 // seedEvents are event data by case type and event.
@@ -73,6 +82,17 @@ var seedEvents = map[string]map[string][]string{
 		},
 		"task_reported":       {`{"task_id":"c1-t9","report":"Дозатор заменён, акт 45"}`},
 		"client_confirmation": {`{"resolved":true,"comment":"Клиент подтвердил устранение"}`, `{"resolved":false,"comment":"Недолив повторился"}`, `{"resolved":true,"hearing_date":"2025-10-24"}`},
+	},
+	"consultation": {
+		"call_ended":  {`{}`, `{"at":"2026-11-23T10:05:00+03:00","transferred_to":"b2b"}`, `{"at":"yesterday"}`},
+		"handed_over": {`{"department":"VOC","note":"жалоба на сервис"}`, `{"department":"Naumen","customer_held":true}`, `{"department":"Casarte"}`},
+		"registered": {
+			`{"model":"HW60-BP12959A","category":"washing_machine","l1":"Консультация","l2":"Эксплуатация","l3":"Режимы стирки","advice":["prepare_documents"],"description":"Клиент интересуется, почему СМА не отжимает бельё."}`,
+			`{"l3":"Статус заявки","description":"чат, тикет https://secure.usedesk.ru/tickets/149421403"}`,
+			`{"priority":"высокий"}`,
+		},
+		"complete": {`{"closed_at":"2026-11-23T11:29:00+03:00"}`, `{}`},
+		"cancel":   {`{"reason":"звонок прервался, клиент не ответил"}`, `{}`},
 	},
 }
 
