@@ -113,6 +113,45 @@ func (a *Activities) CreateTicket(ctx context.Context, in Ticket) (*Ticket, erro
 	return &t, nil
 }
 
+// LookupRequestInput names a service request to look up.
+type LookupRequestInput struct {
+	Number string `json:"number"`
+}
+
+// RequestOnRecord is a service request as the records hold it, with the product
+// fields of the consultation it was made from: what a consultation about it
+// copies and must match. Found is false when the records do not know the number.
+type RequestOnRecord struct {
+	Number             string `json:"number"`
+	Found              bool   `json:"found"`
+	ConsultationNumber string `json:"consultation_number,omitempty"`
+	Model              string `json:"model,omitempty"`
+	Serial             string `json:"serial,omitempty"`
+	PurchaseDate       string `json:"purchase_date,omitempty"`
+	Store              string `json:"store,omitempty"`
+}
+
+// LookupServiceRequest reads a service request and its product fields. A number
+// the records do not know is an answer (Found false), not a failure.
+func (a *Activities) LookupServiceRequest(ctx context.Context, in LookupRequestInput) (*RequestOnRecord, error) {
+	sr, cons, err := a.Records.FindServiceRequest(ctx, in.Number)
+	if errors.Is(err, ErrNotFound) {
+		return &RequestOnRecord{Number: in.Number}, nil
+	}
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to look up service request %s: %w", in.Number, err))
+	}
+	out := &RequestOnRecord{Number: sr.Number, Found: true, ConsultationNumber: sr.ConsultationNumber}
+	f := cons.Fields
+	out.Model, out.Serial, out.PurchaseDate = f["model"], f["serial"], f["purchase_date"]
+	// The PLC consultation names the shop "store", the consultation's own "seller".
+	out.Store = f["store"]
+	if out.Store == "" {
+		out.Store = f["seller"]
+	}
+	return out, nil
+}
+
 // TicketStatusInput sets a ticket's status.
 type TicketStatusInput struct {
 	TicketID int64  `json:"ticket_id"`

@@ -134,6 +134,10 @@ type Records interface {
 	UpdateTicketStatus(ctx context.Context, ticketID int64, status string) (Ticket, error)
 	AddTicketComment(ctx context.Context, c TicketComment) (TicketComment, error)
 	GetTicket(ctx context.Context, ticketID int64) (Ticket, []TicketComment, error)
+	// FindServiceRequest returns a service request by its number and the
+	// consultation it was made from (the zero Consultation when the records hold
+	// none). An unknown number is ErrNotFound.
+	FindServiceRequest(ctx context.Context, number string) (ServiceRequest, Consultation, error)
 	// CreateClaim assigns the next claim number, gap-free across restarts and
 	// concurrent callers; a repeated key returns the number it got first.
 	CreateClaim(ctx context.Context, c Claim) (Claim, error)

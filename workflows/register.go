@@ -19,6 +19,7 @@ var registry = []*CaseType{
 	plcType,
 	claimType,
 	disputeType,
+	consultationType,
 }
 
 // CaseType is everything the platform knows about a case type: its machine, its

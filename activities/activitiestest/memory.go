@@ -208,6 +208,23 @@ func (r *Records) GetTicket(ctx context.Context, id int64) (activities.Ticket, [
 	return activities.Ticket{}, nil, fmt.Errorf("ticket %d: %w", id, activities.ErrNotFound)
 }
 
+// FindServiceRequest returns a service request by number and the consultation
+// it was made from.
+func (r *Records) FindServiceRequest(ctx context.Context, number string) (activities.ServiceRequest, activities.Consultation, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i := slices.IndexFunc(r.requests, func(x activities.ServiceRequest) bool { return x.Number == number })
+	if i < 0 {
+		return activities.ServiceRequest{}, activities.Consultation{}, fmt.Errorf("service request %s: %w", number, activities.ErrNotFound)
+	}
+	sr := r.requests[i]
+	var cons activities.Consultation
+	if j := slices.IndexFunc(r.consultations, func(x activities.Consultation) bool { return x.Number == sr.ConsultationNumber }); j >= 0 && sr.ConsultationNumber != "" {
+		cons = r.consultations[j]
+	}
+	return sr, cons, nil
+}
+
 // CreateClaim stores a claim with the next number.
 func (r *Records) CreateClaim(ctx context.Context, c activities.Claim) (activities.Claim, error) {
 	if err := r.wait(ctx); err != nil {

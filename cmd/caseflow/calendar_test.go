@@ -67,7 +67,7 @@ func TestCalendarCLI(t *testing.T) {
 			"2026-01-01T01:00:00+03:00\n"},
 		{"verbose", []string{"calendar", "add", "--from", "2025-12-30T16:00:00+03:00", "--policy", "plc.verdict", "--verbose"},
 			"2026-01-12T10:00:00+03:00\nstart     2025-12-30T16:00:00+03:00\npolicy    plc.verdict\nduration  3 working hours\ncalendar  default (version "},
-		{"policies", []string{"calendar", "policies"}, "dispute.customer_answer    3 working days      default\n"},
+		{"policies", []string{"calendar", "policies"}, "consultation.post_call     5 minutes           default\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

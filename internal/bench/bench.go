@@ -16,7 +16,10 @@
 //   - ceiling: the machine's SQLite commit rate with the server's pragmas divided
 //     by the state transitions (persistence writes) a case costs;
 //   - replay: the SDK replayer's time per event of a long history;
-//   - parked: resident memory and SQLite bytes per case waiting for its verdict.
+//   - parked: resident memory and SQLite bytes per case waiting for its verdict;
+//   - consultation (Options.Consultation): consultations from intake to
+//     registered per second at saturation, through the Temporal client and the
+//     HTTP API, against a baseline consultation, and what one costs the server.
 //
 // Throughput, latency and ceiling run once per SQLite synchronous mode, each mode
 // on a fresh server; replay and parked, which the mode does not affect, run on
@@ -72,6 +75,10 @@ type Options struct {
 	HeapProfile io.Writer
 	// Progress receives a line per run as it ends; nil discards them.
 	Progress io.Writer
+	// Consultation also runs the consultation scenario in every mode. It is off
+	// by default: it adds about 30 s per mode (15 s quick) to a default run that
+	// already takes 7 to 10 minutes on a 2-core machine.
+	Consultation bool
 }
 
 // loads are the arrival rates of the latency scenario, as fractions of the
@@ -229,6 +236,12 @@ func (r *runner) run(ctx context.Context, all bool, rep *Report) (Result, error)
 	if err := r.ceiling(ctx, &res.Ceiling, commits, samples, &res.Throughput); err != nil {
 		return res, fmt.Errorf("ceiling: %w", err)
 	}
+	if r.o.Consultation {
+		res.Consultation = &Consultation{}
+		if err := r.consultation(ctx, res.Consultation); err != nil {
+			return res, fmt.Errorf("consultation: %w", err)
+		}
+	}
 	if !all {
 		return res, nil
 	}
@@ -269,6 +282,41 @@ func (r *runner) throughput(ctx context.Context, t *Throughput) (map[string][]st
 	t.CaseflowPerS, t.BaselinePerS, t.CaseflowAPIPerS = mean(perS[variantCaseflow]), mean(perS[variantBaseline]), mean(perS[variantAPI])
 	t.Ratio, t.APIRatio = ratio(t.CaseflowPerS, t.BaselinePerS), ratio(t.CaseflowAPIPerS, t.BaselinePerS)
 	return samples, nil
+}
+
+// consultation measures consultations per second at saturation, in mirrored
+// rounds like throughput, and what a closed one cost the server.
+func (r *runner) consultation(ctx context.Context, c *Consultation) error {
+	flows := []flow{consultationFlow{h: r.h}, baselineConsultationFlow{r.h}, consultationFlow{h: r.h, api: true}}
+	perS := map[string][]float64{}
+	samples := map[string][]string{}
+	c.InFlight = r.o.InFlight
+	for round := range r.o.Rounds {
+		for _, f := range inOrder(round, flows) {
+			s, err := r.h.saturate(ctx, f, r.keysFor("c", f), r.o.InFlight, r.o.Warmup, r.o.Duration)
+			if err != nil {
+				return err
+			}
+			perS[f.variant()] = append(perS[f.variant()], s.PerS)
+			samples[f.variant()] = append(samples[f.variant()], s.sample...)
+			c.Runs = append(c.Runs, ThroughputRun{Variant: f.variant(), Cases: s.Cases, PerS: s.PerS})
+			r.progress("consultation %s round %d: %.1f cases/s", f.variant(), round+1, s.PerS)
+		}
+	}
+	c.CaseflowPerS, c.BaselinePerS, c.CaseflowAPIPerS = mean(perS[variantCaseflow]), mean(perS[variantBaseline]), mean(perS[variantAPI])
+	c.Ratio, c.APIRatio = ratio(c.CaseflowPerS, c.BaselinePerS), ratio(c.CaseflowAPIPerS, c.BaselinePerS)
+	cf, err := costOf(ctx, r.h.cf, samples[variantCaseflow])
+	if err != nil {
+		return err
+	}
+	bl, err := costOf(ctx, r.h.bl, samples[variantBaseline])
+	if err != nil {
+		return err
+	}
+	c.CaseflowTransitionsPerCase, c.BaselineTransitionsPerCase = cf.Transitions, bl.Transitions
+	c.CaseflowEventsPerCase, c.BaselineEventsPerCase = cf.Events, bl.Events
+	c.CaseflowHistoryBytesPerCase, c.BaselineHistoryBytesPerCase = cf.HistoryBytes, bl.HistoryBytes
+	return nil
 }
 
 // latency measures intake-to-mail times with every variant offered the same

@@ -23,7 +23,7 @@ func TestRunReportsEveryScenario(t *testing.T) {
 	rep, err := bench.Run(ctx, bench.Options{
 		Quick: true, Synchronous: []string{"FULL"}, InFlight: 4, Duration: 4 * time.Second, // long enough to close cases while other test packages load the machine
 		Warmup: time.Second, Parked: 10, Rounds: 1, ReplayEvents: 60,
-		Dir: t.TempDir(), Progress: &progress,
+		Dir: t.TempDir(), Progress: &progress, Consultation: true,
 	}, &table)
 	t.Log("\n" + progress.String() + "\n" + table.String())
 	require.NoError(t, err)
@@ -51,6 +51,13 @@ func TestRunReportsEveryScenario(t *testing.T) {
 		"replay baseline µs per event": rep.Replay.BaselineUsPerEvent,
 		"replay ratio":                 rep.Replay.Ratio,
 	}
+	require.NotNil(t, r.Consultation, "the consultation scenario ran")
+	positive["consultation caseflow"] = r.Consultation.CaseflowPerS
+	positive["consultation caseflow API"] = r.Consultation.CaseflowAPIPerS
+	positive["consultation baseline"] = r.Consultation.BaselinePerS
+	positive["consultation ratio"] = r.Consultation.Ratio
+	positive["consultation caseflow transitions"] = r.Consultation.CaseflowTransitionsPerCase
+	positive["consultation baseline events"] = r.Consultation.BaselineEventsPerCase
 	require.Len(t, r.Latency.Levels, 2)
 	for _, l := range r.Latency.Levels {
 		positive["latency rate"] = l.RatePerS
@@ -79,7 +86,7 @@ func TestRunReportsEveryScenario(t *testing.T) {
 	assert.Greater(t, rep.Replay.CaseflowEvents, 0)
 	assert.NotEmpty(t, rep.Furthest.Figure)
 
-	for _, want := range []string{"throughput, Temporal client", "throughput, HTTP API", "intake→mail p99", "ceiling", "replay per event", "parked ×10: RSS per case", "goroutine stacks per case", "furthest from the baseline"} {
+	for _, want := range []string{"throughput, Temporal client", "throughput, HTTP API", "intake→mail p99", "ceiling", "replay per event", "parked ×10: RSS per case", "goroutine stacks per case", "consultation: throughput, HTTP API", "furthest from the baseline"} {
 		assert.Contains(t, table.String(), want)
 	}
 	raw, err := json.Marshal(rep)

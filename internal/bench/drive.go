@@ -157,8 +157,13 @@ func (f baselineFlow) open(ctx context.Context, key string) (string, error) {
 }
 
 func (f baselineFlow) send(ctx context.Context, caseID, event string) error {
+	return f.sendTo(ctx, f.workflowID(caseID), caseID, event)
+}
+
+// sendTo sends an event to the baseline workflow wid, a case or a consultation.
+func (f baselineFlow) sendTo(ctx context.Context, wid, caseID, event string) error {
 	h, err := f.h.bl.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   f.workflowID(caseID),
+		WorkflowID:   wid,
 		UpdateName:   baselineUpdate,
 		Args:         []any{BaselineEvent{Event: event}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -248,6 +253,19 @@ type caseTimes struct {
 	// opened is when the intake request was sent; handed when the engineer's
 	// mail reached the mailer; closed when the close event was applied.
 	opened, handed, closed time.Time
+}
+
+// driver is a flow whose cases are not the PLC cases runCase drives.
+type driver interface {
+	drive(ctx context.Context, p *probe, key string) (caseTimes, error)
+}
+
+// drive runs one case of f from its intake to its close.
+func drive(ctx context.Context, f flow, p *probe, key string) (caseTimes, error) {
+	if d, ok := f.(driver); ok {
+		return d.drive(ctx, p, key)
+	}
+	return runCase(ctx, f, p, key)
 }
 
 // runCase opens a case and drives it to its verdict and close: the verdict is

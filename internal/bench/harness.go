@@ -42,8 +42,10 @@ type harness struct {
 	probe    *probe
 	cfg      *config.Config
 	caseType *workflows.CaseType
-	cdc      *codec.Codec
-	dir      string
+	// consultation is the consultation scenario's case type.
+	consultation *workflows.CaseType
+	cdc          *codec.Codec
+	dir          string
 }
 
 // startHarness starts a fresh server with the given synchronous pragma in dir.
@@ -57,6 +59,9 @@ func startHarness(ctx context.Context, dir, synchronous string, latency time.Dur
 	var ok bool
 	if h.caseType, ok = workflows.Lookup("plc"); !ok {
 		return nil, errors.New("case type plc is not registered")
+	}
+	if h.consultation, ok = workflows.Lookup("consultation"); !ok {
+		return nil, errors.New("case type consultation is not registered")
 	}
 	addr, err := devserver.FreeAddr()
 	if err != nil {
@@ -94,6 +99,7 @@ func startHarness(ctx context.Context, dir, synchronous string, latency time.Dur
 	})
 	bw := worker.New(h.bl, BaselineTaskQueue, worker.Options{})
 	bw.RegisterWorkflowWithOptions(Baseline, workflow.RegisterOptions{Name: BaselineWorkflow})
+	bw.RegisterWorkflowWithOptions(BaselineConsultation, workflow.RegisterOptions{Name: BaselineConsultationWorkflow})
 	bw.RegisterActivity(&BaselineActivities{Latency: latency, probe: h.probe})
 	for _, w := range []worker.Worker{cw, bw} {
 		if err := w.Start(); err != nil {

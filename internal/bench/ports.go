@@ -179,6 +179,14 @@ func (r *Records) GetTicket(ctx context.Context, id int64) (activities.Ticket, [
 	return activities.Ticket{}, nil, activities.ErrNotFound
 }
 
+// FindServiceRequest takes Latency and knows no request: the benchmark keeps none.
+func (r *Records) FindServiceRequest(ctx context.Context, number string) (activities.ServiceRequest, activities.Consultation, error) {
+	if err := sleep(ctx, r.Latency); err != nil {
+		return activities.ServiceRequest{}, activities.Consultation{}, err
+	}
+	return activities.ServiceRequest{}, activities.Consultation{}, activities.ErrNotFound
+}
+
 // CreateClaim numbers a claim.
 func (r *Records) CreateClaim(ctx context.Context, c activities.Claim) (activities.Claim, error) {
 	n, err := r.next(ctx)

@@ -46,6 +46,20 @@ type Result struct {
 	Throughput  Throughput `json:"throughput"`
 	Latency     Latency    `json:"latency"`
 	Ceiling     Ceiling    `json:"ceiling"`
+	// Consultation is the consultation scenario, when it ran.
+	Consultation *Consultation `json:"consultation,omitempty"`
+}
+
+// Consultation is consultations from intake to registered per second at
+// saturation, the mean of the rounds, and what a closed one cost the server.
+type Consultation struct {
+	Throughput
+	CaseflowTransitionsPerCase  float64 `json:"caseflow_transitions_per_case"`
+	BaselineTransitionsPerCase  float64 `json:"baseline_transitions_per_case"`
+	CaseflowEventsPerCase       float64 `json:"caseflow_events_per_case"`
+	BaselineEventsPerCase       float64 `json:"baseline_events_per_case"`
+	CaseflowHistoryBytesPerCase float64 `json:"caseflow_history_bytes_per_case"`
+	BaselineHistoryBytesPerCase float64 `json:"baseline_history_bytes_per_case"`
 }
 
 // Throughput is cases per second at saturation, the mean of the rounds.
@@ -234,6 +248,16 @@ func rows(rep Report) []row {
 			ratio(c.CaseflowEventsPerCase, c.BaselineEventsPerCase), false, false)
 		add(m, "history bytes per case", bytesStr(c.CaseflowHistoryBytesPerCase), bytesStr(c.BaselineHistoryBytesPerCase),
 			ratio(c.CaseflowHistoryBytesPerCase, c.BaselineHistoryBytesPerCase), false, false)
+		if k := r.Consultation; k != nil {
+			add(m, "consultation: throughput, Temporal client", perSStr(k.CaseflowPerS), perSStr(k.BaselinePerS), k.Ratio, true, true)
+			add(m, "consultation: throughput, HTTP API", perSStr(k.CaseflowAPIPerS), perSStr(k.BaselinePerS), k.APIRatio, true, true)
+			add(m, "consultation: state transitions per case", num(k.CaseflowTransitionsPerCase), num(k.BaselineTransitionsPerCase),
+				ratio(k.CaseflowTransitionsPerCase, k.BaselineTransitionsPerCase), false, false)
+			add(m, "consultation: history events per case", num(k.CaseflowEventsPerCase), num(k.BaselineEventsPerCase),
+				ratio(k.CaseflowEventsPerCase, k.BaselineEventsPerCase), false, false)
+			add(m, "consultation: history bytes per case", bytesStr(k.CaseflowHistoryBytesPerCase), bytesStr(k.BaselineHistoryBytesPerCase),
+				ratio(k.CaseflowHistoryBytesPerCase, k.BaselineHistoryBytesPerCase), false, false)
+		}
 	}
 	if rp := rep.Replay; rp != nil {
 		add(rp.Synchronous, fmt.Sprintf("replay per event (%d/%d events)", rp.CaseflowEvents, rp.BaselineEvents),

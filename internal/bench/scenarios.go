@@ -86,7 +86,7 @@ func (h *harness) saturate(ctx context.Context, f flow, k *keys, inFlight int, w
 	for range inFlight {
 		wg.Go(func() {
 			for more(time.Now()) && ctx.Err() == nil {
-				t, err := runCase(ctx, f, h.probe, k.next())
+				t, err := drive(ctx, f, h.probe, k.next())
 				mu.Lock()
 				switch {
 				case err != nil:

@@ -48,7 +48,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		"bad policy":   {"plc.verdict: 3 working hours", "plc.verdict: three hours", "plc.verdict"},
 		"no b2b mail":  {"service_b2b: serviceb2b@example.com", "service_b2b: ''", "directory.redirects.service_b2b: is required (case type plc)"},
 		"unknown key":  {"supervisors_mailbox:", "supervisorz_mailbox:", "directory.supervisorz_mailbox: no case type reads this key (plc: engineers_by_category"},
-		"unknown sla":  {"plc.verdict: 3 working hours", "plc.verdikt: 3 working hours", "sla.plc.verdikt: no case type declares this policy (declared: dispute.customer_answer (dispute)"},
+		"unknown sla":  {"plc.verdict: 3 working hours", "plc.verdikt: 3 working hours", "sla.plc.verdikt: no case type declares this policy (declared: "},
 		"bad option":   {"planned_date_working_day: false", "planned_date_working_day: sometimes", "options.planned_date_working_day: must be true or false"},
 		"no chain":     {"  escalation_chain:\n", "  escalation_chain: []\n  old_chain:\n", "old_chain"},
 	}

@@ -48,13 +48,35 @@ var wantRoutes = map[string]wantRoute{
 
 // wantIntake is who may open a case of each type.
 var wantIntake = map[string][]string{
-	"plc":         {"operator", "expert", "supervisor", "admin"},
-	"reclamation": everyRole,
+	"plc":          {"operator", "expert", "supervisor", "admin"},
+	"reclamation":  everyRole,
+	"consultation": {"operator", "expert", "supervisor", "admin"},
+	"dispute":      {"operator", "expert", "supervisor", "admin"},
 }
+
+// taskDone is who may send the platform's task_done: any role (the workflow
+// then admits only the task's role, a supervisor or an admin).
+var taskDone = everyRole
 
 // wantEvents is who may send each event of each case type.
 var wantEvents = map[string]map[string][]string{
+	"dispute": {
+		"asc_report_received":     {"operator", "expert", "supervisor", "admin"},
+		"expert_called_customer":  {"expert", "supervisor", "admin"},
+		"engineer_answer":         {"engineer", "expert", "admin"},
+		"asc_answer_received":     {"operator", "expert", "supervisor", "admin"},
+		"clarification_requested": {"expert", "supervisor", "admin"},
+		"customer_response":       {"expert", "supervisor", "admin"},
+		"demands_stated":          {"operator", "expert", "supervisor", "admin"},
+		"repeat_contact":          {"operator", "expert", "supervisor", "admin"},
+		"official_claim_received": {"operator", "expert", "supervisor", "admin"},
+		"handoff_confirmed":       {"expert", "supervisor", "admin"},
+		"handoff_declined":        {"expert", "supervisor", "admin"},
+		"close":                   {"expert", "supervisor", "admin"},
+		"task_done":               taskDone,
+	},
 	"plc": {
+		"task_done":             taskDone,
 		"call_attempt":          {"supervisor", "admin"},
 		"verdict":               {"engineer", "supervisor", "admin"},
 		"specialist_contacted":  {"engineer", "supervisor", "expert", "admin"},
@@ -65,6 +87,7 @@ var wantEvents = map[string]map[string][]string{
 		"close":                 {"supervisor", "admin"},
 	},
 	"reclamation": {
+		"task_done":           taskDone,
 		"return_for_data":     {"quality_director", "admin"},
 		"resubmit":            everyRole, // the workflow then admits only the initiator
 		"reject":              {"quality_director", "admin"},
@@ -74,6 +97,14 @@ var wantEvents = map[string]map[string][]string{
 		"commission_held":     {"quality_director", "admin"},
 		"task_reported":       {"executor", "quality_director", "admin"}, // an executor only its own task
 		"client_confirmation": {"quality_director", "admin"},
+	},
+	"consultation": {
+		"task_done":   taskDone,
+		"call_ended":  {"operator", "expert", "supervisor", "admin"},
+		"handed_over": {"operator", "expert", "supervisor", "admin"},
+		"registered":  {"operator", "expert", "supervisor", "admin"},
+		"complete":    {"operator", "expert", "supervisor", "admin"},
+		"cancel":      {"operator", "expert", "supervisor", "admin"},
 	},
 }
 
@@ -216,7 +247,7 @@ func TestAccessMatrix(t *testing.T) {
 			want := wantEvents[ct.Name]
 			assert.ElementsMatch(t, slices.Collect(maps.Keys(want)), ct.EventNames(), "every %s event has its row", ct.Name)
 			ft.setCaseType(ct.Name)
-			for _, e := range ct.Events {
+			for _, e := range slices.Concat(ct.Events, workflows.PlatformEvents) {
 				roles, ok := want[e.Name]
 				if !ok {
 					continue

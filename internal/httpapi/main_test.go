@@ -38,9 +38,13 @@ directory:
   supervisors_mailbox: supervisors@example.com
   complaints_mailbox: complaints@example.com
   claims_group: claims@example.com
+  hpcc_manager: {name: Менеджер HPCC, email: hpcc@example.com}
   preferred_asc: МСС
   redirects:
     service_b2b: serviceb2b@example.com
+    shop_help: shop.help@example.com
+    call_center: call.center@example.com
+    support: support@example.com
   escalation_chain:
     - {role: addressee, title: Инженер-адресат}
     - {title: Руководитель техподдержки, contact: {name: Руководитель Техподдержки, phone: "+7 900 000-00-03"}}

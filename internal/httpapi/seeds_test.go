@@ -14,6 +14,12 @@ import (
 
 // seedIntakes are intake bodies by case type.
 var seedIntakes = map[string][]string{
+	"dispute": {
+		// workflows dispute_test.go disputeIntake
+		`{"type":"dispute","channel":"phone","path":"hotline","customer":{"full_name":"Петров Пётр","phone":"+7 912 000-00-01"},"product":{"brand":"Haier","model":"HW70","category":"washing_machine"},"description":"Не отжимает после ремонта","request_number":"SR-1001","asc_report_available":true,"documents":["act-1001.pdf"]}`,
+		`{"type":"dispute","channel":"phone","path":"fax"}`,
+		`{"type":"dispute","channel":"email","path":"direct_mail","customer":{"full_name":"П","email":"bad"}}`,
+	},
 	"plc": {
 		// api_test.go plcIntake
 		`{"type":"plc","channel":"phone","customer":{"full_name":"Иванов Иван Иванович","phone":"+7 (900) 123-45-67","email":"customer@example.com","address":"г. Москва, ул. Примерная, д. 1, кв. 2"},"product":{"brand":"Haier","model":"C2F637CWRG","category":"Холодильники","purchase_date":"2024-05-17","store":"М.Видео"},"description":"Холодильник задымился и оплавился, повреждён пол на кухне","mood":"взволнован","demands":["замена холодильника"]}`,
@@ -43,10 +49,24 @@ var seedIntakes = map[string][]string{
 		// workflows reclamation_test.go
 		`{"type":"reclamation","claim_number":7}`,
 	},
+	"consultation": {
+		// workflows consultation_test.go callIntake, chatIntake
+		`{"type":"consultation","source":"call","channel":"phone","customer":{"full_name":"Сидорова Мария Петровна","phone":"+7 926 111-22-33"},"brand":"Haier"}`,
+		`{"type":"consultation","source":"online_chat","channel":"chat","customer":{"email":"sidorova@example.com"},"brand":"Haier","category":"washing_machine","original_sr":"SR-000001","ticket_url":"https://secure.usedesk.ru/tickets/149421403"}`,
+		// workflows consultation_types_test.go
+		`{"type":"consultation","source":"call","call_ended_at":"2026-11-23T10:05:00+03:00","transferred_to":"casarte"}`,
+		`{"type":"consultation","source":"email"}`,
+		`{"type":"consultation","source":"call","product":{"brand":"Haier"}}`,
+	},
 }
 
 // seedEvents are event data by case type and event.
 var seedEvents = map[string]map[string][]string{
+	"dispute": {
+		"engineer_answer":   {`{"text":"Дефект не подтверждён","clear":true}`, `{"text":"x"}`, `{"clear":"yes"}`},
+		"customer_response": {`{"accepted":false,"legal_threat":true,"statement":"подам в суд"}`, `{}`},
+		"task_done":         {`{"task_id":"t1","note":"сделано вручную"}`, `{"task_id":""}`},
+	},
 	"plc": {
 		"call_attempt":          {`{"reached":false,"note":"не берёт трубку"}`, `{"reached":true,"note":"обещал ответить"}`, `{}`},
 		"verdict":               {`{"plc":true,"comment":"возгорание по вине техники"}`, `{"plc":false}`, `{"comment":"посмотрю"}`, `{"plc":"yes"}`},
@@ -73,6 +93,17 @@ var seedEvents = map[string]map[string][]string{
 		},
 		"task_reported":       {`{"task_id":"c1-t9","report":"Дозатор заменён, акт 45"}`},
 		"client_confirmation": {`{"resolved":true,"comment":"Клиент подтвердил устранение"}`, `{"resolved":false,"comment":"Недолив повторился"}`, `{"resolved":true,"hearing_date":"2025-10-24"}`},
+	},
+	"consultation": {
+		"call_ended":  {`{}`, `{"at":"2026-11-23T10:05:00+03:00","transferred_to":"b2b"}`, `{"at":"yesterday"}`},
+		"handed_over": {`{"department":"VOC","note":"жалоба на сервис"}`, `{"department":"Naumen","customer_held":true}`, `{"department":"Casarte"}`},
+		"registered": {
+			`{"model":"HW60-BP12959A","category":"washing_machine","l1":"Консультация","l2":"Эксплуатация","l3":"Режимы стирки","advice":["prepare_documents"],"description":"Клиент интересуется, почему СМА не отжимает бельё."}`,
+			`{"l3":"Статус заявки","description":"чат, тикет https://secure.usedesk.ru/tickets/149421403"}`,
+			`{"priority":"высокий"}`,
+		},
+		"complete": {`{"closed_at":"2026-11-23T11:29:00+03:00"}`, `{}`},
+		"cancel":   {`{"reason":"звонок прервался, клиент не ответил"}`, `{}`},
 	},
 }
 

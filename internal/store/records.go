@@ -322,6 +322,27 @@ func (s *Store) GetTicket(ctx context.Context, ticketID int64) (activities.Ticke
 	return t, comments, nil
 }
 
+// FindServiceRequest returns a service request by its number and the
+// consultation it was made from (zero when there is none). An unknown number is
+// activities.ErrNotFound.
+func (s *Store) FindServiceRequest(ctx context.Context, number string) (activities.ServiceRequest, activities.Consultation, error) {
+	sr, found, err := queryOne(ctx, s.r(), scanServiceRequest, `SELECT `+serviceRequestCols+` FROM service_requests WHERE number = ?`, number)
+	if err == nil && !found {
+		err = activities.ErrNotFound
+	}
+	if err != nil {
+		return activities.ServiceRequest{}, activities.Consultation{}, fmt.Errorf("unable to find service request %s: %w", number, err)
+	}
+	var cons activities.Consultation
+	if sr.ConsultationNumber != "" {
+		cons, _, err = queryOne(ctx, s.r(), scanConsultation, `SELECT `+consultationCols+` FROM consultations WHERE number = ?`, sr.ConsultationNumber)
+		if err != nil {
+			return activities.ServiceRequest{}, activities.Consultation{}, fmt.Errorf("unable to find consultation %s of service request %s: %w", sr.ConsultationNumber, number, err)
+		}
+	}
+	return sr, cons, nil
+}
+
 const claimCols = `number, key, case_id, title, stage, fields, registered_at, updated_at`
 
 func scanClaim(row rowScanner) (activities.Claim, error) {

@@ -93,6 +93,7 @@ func runSuite(t *testing.T, fresh newDSN) {
 		{"Tickets", testTickets},
 		{"ClaimsAndTasks", testClaimsAndTasks},
 		{"ListCaseRecords", testListCaseRecords},
+		{"FindServiceRequest", testFindServiceRequest},
 		{"Outbox", testOutbox},
 		{"NotFound", testNotFound},
 		{"EmptyKey", testEmptyKey},
@@ -480,6 +481,32 @@ func testOutbox(t *testing.T, dsn string) {
 	n, err = s.CountOutbox(ctx, "")
 	require.NoError(t, err)
 	assert.Equal(t, 4, n)
+}
+
+func testFindServiceRequest(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	cons, err := s.CreateConsultation(ctx, activities.Consultation{Key: "k-cons", CaseID: "case-1", Description: "d",
+		Fields: map[string]string{"model": "HW60", "purchase_date": "2025-03-01", "store": "М.Видео"}})
+	require.NoError(t, err)
+	sr, err := s.CreateServiceRequest(ctx, activities.ServiceRequest{Key: "k-sr", CaseID: "case-1", ConsultationNumber: cons.Number, Priority: "обычный"})
+	require.NoError(t, err)
+	bare, err := s.CreateServiceRequest(ctx, activities.ServiceRequest{Key: "k-sr-2", CaseID: "case-2", Priority: "обычный"})
+	require.NoError(t, err)
+
+	got, gotCons, err := s.FindServiceRequest(ctx, sr.Number)
+	require.NoError(t, err)
+	assert.Equal(t, sr.Key, got.Key)
+	assert.Equal(t, cons.Number, gotCons.Number)
+	assert.Equal(t, "HW60", gotCons.Fields["model"])
+
+	got, gotCons, err = s.FindServiceRequest(ctx, bare.Number)
+	require.NoError(t, err)
+	assert.Equal(t, bare.Key, got.Key)
+	assert.Empty(t, gotCons.Number, "a request made without a consultation has none")
+
+	_, _, err = s.FindServiceRequest(ctx, "SR-999999")
+	assert.ErrorIs(t, err, activities.ErrNotFound)
 }
 
 func testNotFound(t *testing.T, dsn string) {
