@@ -55,6 +55,7 @@ func newCmd(stdout, stderr io.Writer) *ffcli.Command {
 		rounds     = fs.Int("rounds", 0, "runs of each variant per scenario, in mirrored order (default 2, 1 with --quick)")
 		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the whole run (server, workers and drivers) to this file")
 		memProfile = fs.String("memprofile", "", "write a heap profile taken while the first round's caseflow cases are parked to this file")
+		consult    = fs.Bool("consultation", false, "also measure consultations, open to complete, against a bare workflow of their shape (about 30 s a mode)")
 	)
 	return &ffcli.Command{
 		Name:       "caseflow-bench",
@@ -68,7 +69,7 @@ func newCmd(stdout, stderr io.Writer) *ffcli.Command {
 		Exec: func(ctx context.Context, _ []string) error {
 			opts := bench.Options{
 				Quick: *quick, Parked: *parked, Latency: *latency, InFlight: *inFlight,
-				Duration: *duration, Rounds: *rounds, Progress: stderr,
+				Duration: *duration, Rounds: *rounds, Progress: stderr, Consultation: *consult,
 			}
 			switch strings.ToUpper(*sync) {
 			case "":
