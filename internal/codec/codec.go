@@ -23,6 +23,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/caseflow/caseflow/internal/payload"
 )
 
 const (
@@ -153,10 +155,12 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 	return out, nil
 }
 
-// DataConverter is the SDK's default data converter with every payload passed
-// through c. Set it as client.Options.DataConverter of every client and worker.
+// DataConverter is the SDK's default data converter, with payload.JSON in place
+// of its JSON converter (the same bytes; decoded configuration snapshots shared),
+// and every payload passed through c. Set it as client.Options.DataConverter of
+// every client and worker.
 func DataConverter(c *Codec) converter.DataConverter {
-	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
+	return converter.NewCodecDataConverter(payload.DataConverter(), c)
 }
 
 // FailureConverter moves failure messages and stack traces into an encrypted
