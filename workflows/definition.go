@@ -99,7 +99,7 @@ func (e *Event) Who() string { return e.Request.Actor.Label() }
 type CaseInput[I any, D any, O any] struct {
 	Case   CaseMeta  `json:"case"`
 	Intake I         `json:"intake"`
-	Env    Env[D, O] `json:"env"`
+	Env    Env[D, O] `json:"env" payload:"shared"` // shared by the cases decoding the same snapshot (internal/payload): read-only
 	// Carry is the shared state of a case that continues as new.
 	Carry *CoreState `json:"carry,omitempty"`
 	// Data is the type's own state of a case that continues as new.

@@ -122,6 +122,38 @@ func TestDataConverterRoundTrip(t *testing.T) {
 	require.Equal(t, 7, gotInt)
 }
 
+// TestDataConverterSharesSnapshots checks that the codec's converter decodes a
+// field tagged payload:"shared" once for every encrypted payload carrying it, and
+// that the plaintext it encrypts is what the SDK's default converter writes.
+func TestDataConverterSharesSnapshots(t *testing.T) {
+	type snapshot struct {
+		Mailboxes map[string]string `json:"mailboxes"`
+	}
+	type input struct {
+		CaseID string    `json:"case_id"`
+		Env    *snapshot `json:"env" payload:"shared"`
+	}
+	c := newCodec(t, "k1", "k1")
+	dc := codec.DataConverter(c)
+	env := &snapshot{Mailboxes: map[string]string{"complaints": "complaints@example.com"}}
+	decode := func(caseID string) *input {
+		p, err := dc.ToPayload(input{CaseID: caseID, Env: env})
+		require.NoError(t, err)
+		plain, err := c.Decode([]*commonpb.Payload{p})
+		require.NoError(t, err)
+		want, err := converter.GetDefaultDataConverter().ToPayload(input{CaseID: caseID, Env: env})
+		require.NoError(t, err)
+		require.True(t, proto.Equal(want, plain[0]), "encrypted %v, want %v", plain[0], want)
+		var in *input
+		require.NoError(t, dc.FromPayload(p, &in))
+		require.Equal(t, caseID, in.CaseID)
+		return in
+	}
+	a, b := decode("PLC-1"), decode("PLC-2")
+	require.Equal(t, env, a.Env)
+	require.Same(t, a.Env, b.Env)
+}
+
 func TestEncodeUsesFreshNonceAndKeepsInput(t *testing.T) {
 	c := newCodec(t, "k1", "k1")
 	clear, err := converter.GetDefaultDataConverter().ToPayload(testCaller())

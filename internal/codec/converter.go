@@ -7,6 +7,8 @@ import (
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+
+	"github.com/caseflow/caseflow/internal/payload"
 )
 
 // DataConverter is the SDK's default data converter with every payload passed
@@ -17,7 +19,7 @@ import (
 // WorkerDataConverter. Elsewhere (clients, activities, the codec endpoint) the
 // error is returned as usual.
 func DataConverter(c *Codec) converter.DataConverter {
-	return &dataConverter{DataConverter: converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c), codec: c}
+	return &dataConverter{DataConverter: converter.NewCodecDataConverter(payload.DataConverter(), c), codec: c}
 }
 
 // WorkerDataConverter is DataConverter for the client a worker polls with:
@@ -36,7 +38,7 @@ func DataConverter(c *Codec) converter.DataConverter {
 // retried). Give clients that are no worker's, such as the API's, DataConverter:
 // a panic there would abort a request.
 func WorkerDataConverter(c *Codec) converter.DataConverter {
-	return &dataConverter{DataConverter: converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c), codec: c, inWorkflow: true, worker: true}
+	return &dataConverter{DataConverter: converter.NewCodecDataConverter(payload.DataConverter(), c), codec: c, inWorkflow: true, worker: true}
 }
 
 // dataConverter is the codec data converter, told by the SDK whether it works
