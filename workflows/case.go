@@ -42,6 +42,8 @@ type caseCore struct {
 	busy int
 	// version is the version of the core's commands this run started with.
 	version workflow.Version
+	// settling is set while the intake's side effects run outside the lock.
+	settling bool
 }
 
 // Versions of the core's commands (workflow.GetVersion change coreChange).
@@ -52,6 +54,10 @@ const (
 	// when a worker first ran it; waits cancel their timers when the awaited
 	// event wins; task and deadline watchers act holding the case lock.
 	coreV1 workflow.Version = 1
+	// coreV2: a case registers before its intake's side effects run, outside
+	// the lock (settle): people's events enter meanwhile and their side effects
+	// wait for the intake's.
+	coreV2 workflow.Version = 2
 )
 
 // newCore builds the shared part of a case in the machine's initial state.
@@ -63,7 +69,7 @@ func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.S
 		cals:     cals,
 		openedAt: workflow.Now(ctx),
 		lock:     workflow.NewMutex(ctx),
-		version:  workflow.GetVersion(ctx, coreChange, workflow.DefaultVersion, coreV1),
+		version:  workflow.GetVersion(ctx, coreChange, workflow.DefaultVersion, coreV2),
 	}
 	if c.version >= coreV1 {
 		// The intake's moment: the server's start of the workflow, however
@@ -71,6 +77,14 @@ func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.S
 		c.openedAt = workflow.GetInfo(ctx).WorkflowStartTime
 	}
 	return c
+}
+
+// settle runs the intake's side effects outside the lock (coreV2): people's
+// events enter meanwhile, and their own side effects wait until these are done.
+func (c *caseCore) settle(effects func()) {
+	c.settling = true
+	defer func() { c.settling = false }()
+	effects()
 }
 
 // waitUntil waits until cond holds or due passes and reports whether due passed
@@ -133,6 +147,10 @@ func (c *caseCore) setup(ctx workflow.Context) error {
 					return nil
 				}
 				if err := c.fire(ctx, ev.Spec.FSMEvent(ev.Data), req.Actor, auditNote(ev.Data)); err != nil {
+					return err
+				}
+				// The event is in; its side effects follow the intake's.
+				if err := workflow.Await(ctx, func() bool { return !c.settling }); err != nil {
 					return err
 				}
 				if err := c.behaviour.Apply(ctx, ev); err != nil {

@@ -84,7 +84,20 @@ func (w *plcCase) Run(ctx workflow.Context) error {
 	if w.in.Intake.Excluded() {
 		return w.locked(ctx, func() error { w.redirect(ctx); return nil })
 	}
-	if err := w.locked(ctx, func() error { return w.intake(ctx) }); err != nil {
+	if w.version >= coreV2 {
+		// Registered first, so people's events enter while the intake's side
+		// effects retry (an SMTP outage must not make the verdict impossible).
+		err := w.locked(ctx, func() error {
+			if err := w.startClocks(ctx); err != nil {
+				return err
+			}
+			return w.fire(ctx, sm.PLCRegister, system, "PLC request to "+w.data.Engineer.Email)
+		})
+		if err != nil {
+			return err
+		}
+		w.settle(func() { w.intakeEffects(ctx) })
+	} else if err := w.locked(ctx, func() error { return w.intake(ctx) }); err != nil {
 		return err
 	}
 	verdict := w.findDeadline("verdict")
@@ -126,14 +139,24 @@ func (w *plcCase) redirect(ctx workflow.Context) {
 	_ = w.fire(ctx, sm.PLCRedirect, system, "НРП act and compensation demand: directed to "+b2b)
 }
 
-// intake performs every action of the seed's first contact and starts the clocks.
+// intake performs every action of the seed's first contact and starts the
+// clocks, holding the lock: runs started before coreV2.
 func (w *plcCase) intake(ctx workflow.Context) error {
+	if err := w.startClocks(ctx); err != nil {
+		return err
+	}
+	w.intakeEffects(ctx)
+	return w.fire(ctx, sm.PLCRegister, system, "PLC request sent to "+w.data.Engineer.Email)
+}
+
+// startClocks names the engineer and starts the verdict and callback clocks
+// and the planned date.
+func (w *plcCase) startClocks(ctx workflow.Context) error {
 	in := &w.in.Intake
 	dir := w.dir
 	w.data.Engineer = dir.Engineer(in.Product.Category)
 
-	verdict, err := w.addDeadline(ctx, "verdict", PolicyPLCVerdict, w.openedAt)
-	if err != nil {
+	if _, err := w.addDeadline(ctx, "verdict", PolicyPLCVerdict, w.openedAt); err != nil {
 		return err
 	}
 	if _, err := w.addDeadline(ctx, "customer_callback", PolicyPLCCustomerCallback, w.openedAt); err != nil {
@@ -151,7 +174,15 @@ func (w *plcCase) intake(ctx workflow.Context) error {
 			w.data.PlannedDate = cal.NextWorkingDayStart(w.openedAt).Format(time.DateOnly)
 		}
 	}
+	return nil
+}
 
+// intakeEffects are the side effects of the first contact: the consultation,
+// the alerts, the customer's reply, the ticket and the engineer's request.
+func (w *plcCase) intakeEffects(ctx workflow.Context) {
+	in := &w.in.Intake
+	dir := w.dir
+	verdict := w.findDeadline("verdict")
 	var cons activities.Consultation
 	if w.act(ctx, "consultation", a.CreateConsultation, activities.Consultation{
 		Key: w.key("consultation"), CaseID: w.meta.ID, Number: in.ConsultationNumber,
@@ -201,8 +232,6 @@ func (w *plcCase) intake(ctx workflow.Context) error {
 	w.mail(ctx, "plc-request", "plc_request", []string{w.data.Engineer.Email}, []string{dir.HeadOfTechnicalSupport.Email}, mailData, w.data.Attachments)
 	w.data.ThreadTo = []string{w.data.Engineer.Email}
 	w.data.ThreadCc = compact([]string{dir.HeadOfTechnicalSupport.Email})
-
-	return w.fire(ctx, sm.PLCRegister, system, "PLC request sent to "+w.data.Engineer.Email)
 }
 
 // mailData is what every PLC letter may print.

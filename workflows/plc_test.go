@@ -558,3 +558,39 @@ func (s *plcSuite) TestManualTaskIsClosedByTaskDone() {
 	s.start(msk("2026-11-23 10:00"), plcIntake(ChannelPhone))
 	s.Equal(sm.PLCNotPLC, s.result().State)
 }
+
+// While the intake's side effects retry (the SMTP server refuses for a while),
+// the case is registered and takes the engineer's verdict; the verdict's own
+// side effects follow the intake's (issue 11: every event was refused 409).
+func (s *plcSuite) TestVerdictEntersWhileIntakeMailRetries() {
+	start := msk("2026-11-23 10:00")
+	s.begin(start)
+	s.Mailer.SendFn = func(m activities.Mail, attempt int) error {
+		if m.Step == "plc-request" && attempt < 8 { // about 2 minutes of backoff
+			return errors.New("421 service not available")
+		}
+		return nil
+	}
+	var during CaseView
+	s.at(msk("2026-11-23 10:00").Add(20*time.Second), func(v CaseView) { during = v })
+	s.accept(msk("2026-11-23 10:00").Add(30*time.Second), RoleEngineer, EventVerdict, VerdictData{PLC: yes(), Comment: "возгорание"})
+	s.accept(msk("2026-11-23 10:30"), RoleSupervisor, sm.PLCClose, NoteData{Note: "урегулировано"})
+	s.start(start, plcIntake(ChannelPhone))
+
+	s.Equal(sm.PLCAwaitingVerdict, during.State, "registered before its letters are out")
+	s.Contains(during.AllowedEvents, EventVerdict)
+	v := s.result()
+	s.Equal(sm.PLCClosed, v.State)
+	s.Len(s.Mailer.ByStep("plc-request"), 1, "the request went out once, after its retries")
+	recs := s.Records
+	r, err := recs.ListCaseRecords(context.Background(), s.caseID)
+	s.Require().NoError(err)
+	s.Require().Len(r.Tickets, 1)
+	s.Require().Len(r.ServiceRequests, 1)
+	s.Equal(plcData(v).ConsultationNumber, r.ServiceRequests[0].ConsultationNumber, "the verdict's request follows the intake's consultation")
+	var steps []string
+	for _, m := range s.Mailer.Sent() {
+		steps = append(steps, m.Step)
+	}
+	s.Equal([]string{"shift-alert", "plc-request", "plc-group"}, steps, "the PLC group's letter after the intake's")
+}
