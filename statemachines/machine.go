@@ -117,6 +117,16 @@ func (d *Definition) Events() []string {
 	return names
 }
 
+// Stays reports whether event leaves the machine in state: a self-loop.
+func (d *Definition) Stays(event, state string) bool {
+	for _, t := range d.Transitions {
+		if t.Event == event && slices.Contains(t.From, state) {
+			return t.To == Stay || t.To == state
+		}
+	}
+	return false
+}
+
 // Edges returns, for an event, the states it leaves and the states it reaches,
 // each sorted.
 func (d *Definition) Edges(event string) (from, to []string) {

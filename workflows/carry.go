@@ -54,6 +54,14 @@ func (c *caseCore) restoreCore(ctx workflow.Context, s *CoreState) {
 	c.deadline = slices.Clone(s.Deadlines)
 	c.history = slices.Clone(s.History)
 	c.related = slices.Clone(s.Related)
+	for _, h := range c.history {
+		if h.Actor != RoleSystem {
+			c.noteBytes += len(h.Note)
+			if h.From == h.To && h.Event != EventTaskDone {
+				c.selfLoops++
+			}
+		}
+	}
 	c.seq, c.taskSeq = s.Seq, s.TaskSeq
 	c.upsertSearch(ctx)
 }

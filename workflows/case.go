@@ -44,6 +44,9 @@ type caseCore struct {
 	version workflow.Version
 	// settling is set while the intake's side effects run outside the lock.
 	settling bool
+	// selfLoops and noteBytes count what the case's limits bound.
+	selfLoops int
+	noteBytes int
 }
 
 // Versions of the core's commands (workflow.GetVersion change coreChange).
@@ -146,8 +149,13 @@ func (c *caseCore) setup(ctx workflow.Context) error {
 					c.applyPlatform(ctx, ev)
 					return nil
 				}
-				if err := c.fire(ctx, ev.Spec.FSMEvent(ev.Data), req.Actor, auditNote(ev.Data)); err != nil {
+				note := auditNote(ev.Data)
+				if err := c.fire(ctx, ev.Spec.FSMEvent(ev.Data), req.Actor, note); err != nil {
 					return err
+				}
+				c.noteBytes += len(note)
+				if c.state() == ev.From {
+					c.selfLoops++
 				}
 				// The event is in; its side effects follow the intake's.
 				if err := workflow.Await(ctx, func() bool { return !c.settling }); err != nil {
@@ -196,6 +204,14 @@ func (c *caseCore) check(req EventRequest) (*Event, error) {
 	}
 	if !c.machine.Can(spec.FSMEvent(data)) {
 		return nil, refuseIllegal(req.Event, c.state(), c.allowedEvents())
+	}
+	if c.ct.Machine.Stays(spec.FSMEvent(data), c.state()) && c.selfLoops >= MaxSelfLoops {
+		return nil, refuseLimit("case %s has taken %d %s-like events in state %s, its limit: open a new case linked to it",
+			c.meta.ID, MaxSelfLoops, req.Event, c.state())
+	}
+	if n := len(auditNote(data)); c.noteBytes+n > MaxNoteBytes {
+		return nil, refuseLimit("case %s's notes would pass %d KiB (the note is %d bytes, %d are used): shorten it or attach a document",
+			c.meta.ID, MaxNoteBytes>>10, n, c.noteBytes)
 	}
 	ev := &Event{Request: req, Spec: spec, Data: data, From: c.state()}
 	if err := c.behaviour.Guard(ev); err != nil {
@@ -405,7 +421,9 @@ func (c *caseCore) upsertSearch(ctx workflow.Context) {
 		if !slices.Contains(roles, t.Role) {
 			roles = append(roles, t.Role)
 		}
-		if t.Assignee != "" && !slices.Contains(assignees, t.Assignee) {
+		// Names are at most MaxAssigneeChars (the types check them); the
+		// attribute keeps the first MaxAssignees, well under Temporal's 2 KiB.
+		if t.Assignee != "" && !slices.Contains(assignees, t.Assignee) && len(assignees) < MaxAssignees {
 			assignees = append(assignees, t.Assignee)
 		}
 	}

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -434,4 +435,43 @@ func TestDisputeIntakeAndOptionsValidation(t *testing.T) {
 	assert.ErrorContains(t, o.Validate(), "dispute_legal_cues[0]")
 	o = DisputeOptions{Triage: []TriageRule{{All: []string{"moon_phase"}, Then: TriageExpert}, {Then: TriageExpert}}}
 	assert.ErrorContains(t, o.Validate(), "moon_phase")
+}
+
+// A case is bounded: past MaxSelfLoops events that leave it in its state, or
+// MaxNoteBytes of notes, an event is refused with CaseLimit (422 at the API)
+// instead of growing the history until Temporal stops the case (issue 16).
+func (s *disputeSuite) TestCaseLimitsRefuseUnboundedGrowth() {
+	s.Begin(msk("2026-11-09 09:00"))
+	s.send(msk("2026-11-09 10:00"), "called", sm.DisputeExpertCalled, expert, nil)
+	answered := 0
+	s.At(s.Env, msk("2026-11-09 11:00"), func() {
+		for i := range MaxSelfLoops {
+			s.SendThen(s.Env, sm.DisputeASCAnswer, operator, map[string]any{"text": fmt.Sprintf("ответ АСЦ %d", i)},
+				func(o Outcome) { answered++; s.Require().NoError(o.Err, "self-loop %d of %d", i+1, MaxSelfLoops) })
+		}
+		s.SendThen(s.Env, sm.DisputeASCAnswer, operator, map[string]any{"text": "ещё один"},
+			func(o Outcome) { answered++; s.RefusedWith(o.Err, "one self-loop too many", ErrTypeCaseLimit) })
+		// An event that moves the case is not a self-loop: still taken.
+		s.SendThen(s.Env, EventEngineerAnswer, engineer, map[string]any{"text": "ответ", "clear": false},
+			func(o Outcome) { answered++; s.Require().NoError(o.Err) })
+	})
+	s.start(msk("2026-11-09 09:00"), disputeIntake())
+	s.Equal(MaxSelfLoops+2, answered, "every event was answered")
+}
+
+func (s *disputeSuite) TestNoteBytesAreBounded() {
+	s.Begin(msk("2026-11-09 09:00"))
+	s.send(msk("2026-11-09 10:00"), "called", sm.DisputeExpertCalled, expert, nil)
+	big := strings.Repeat("я", 5000) // 10,000 bytes
+	answered := 0
+	s.At(s.Env, msk("2026-11-09 11:00"), func() {
+		for i := range MaxNoteBytes / len(big) {
+			s.SendThen(s.Env, sm.DisputeASCAnswer, operator, map[string]any{"text": big},
+				func(o Outcome) { answered++; s.Require().NoError(o.Err, "note %d", i+1) })
+		}
+		s.SendThen(s.Env, sm.DisputeASCAnswer, operator, map[string]any{"text": big},
+			func(o Outcome) { answered++; s.RefusedWith(o.Err, "a note past the case's budget", ErrTypeCaseLimit) })
+	})
+	s.start(msk("2026-11-09 09:00"), disputeIntake())
+	s.Equal(MaxNoteBytes/len(big)+1, answered, "every event was answered")
 }

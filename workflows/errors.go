@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -16,7 +17,30 @@ const (
 	ErrTypeInvalidData       = "InvalidData"       // 400
 	ErrTypeUnknownEvent      = "UnknownEvent"      // 400
 	ErrTypeForbidden         = "Forbidden"         // 403
+	ErrTypeCaseLimit         = "CaseLimit"         // 422: the case is full
 )
+
+// Limits that keep a case's history and view bounded: each accepted event's
+// answer carries the whole view, so an unbounded audit trail would grow the
+// history quadratically and, past Temporal's 2 MiB, stop the case.
+const (
+	// MaxSelfLoops is the most events that leave a case in its state (repeat
+	// contacts, comments, ASC answers…) one case takes.
+	MaxSelfLoops = 200
+	// MaxNoteBytes is the most bytes of people's notes in one case's audit trail.
+	MaxNoteBytes = 256 << 10
+	// MaxAssignees is the most assignee names the CaseTaskAssignees search
+	// attribute holds (Temporal caps a value at 2 KiB); the case's tasks keep all.
+	MaxAssignees = 16
+	// MaxAssigneeChars is the longest assignee name a task takes: names are the
+	// API's caller names, not free text.
+	MaxAssigneeChars = 64
+)
+
+// refuseLimit refuses an event that would take a case past one of its limits.
+func refuseLimit(format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrTypeCaseLimit, nil)
+}
 
 // FieldError names the input field at fault, by its JSON path, and what is
 // wrong with it: strict decoding and each type's Validate return it.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
@@ -667,4 +668,15 @@ func TestReclamationIntakeValidation(t *testing.T) {
 	if _, err := ct.DecodeIntake(json.RawMessage(`{"type":"reclamation","claim_number":7}`)); err == nil {
 		t.Fatal("the claim number is the system's: the intake must not take one")
 	}
+}
+
+func TestClaimAssigneesAreCallerNames(t *testing.T) {
+	long := strings.Repeat("и", MaxAssigneeChars+1)
+	plan := ClaimCommissionData{Protocol: "п", Plan: []ClaimPlanItem{{Task: "t", Assignee: long}}}
+	err := plan.Validate()
+	if assert.Error(t, err) {
+		assert.Contains(t, err.Error(), "plan[0].assignee")
+	}
+	exec := ClaimExecutor{Document: "contract", Name: long, Email: "x@example.com"}
+	assert.ErrorContains(t, exec.Validate(), "name")
 }

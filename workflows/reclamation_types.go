@@ -256,8 +256,17 @@ func (d *ClaimRejectData) Validate() error { return required("reason", d.Reason)
 func (d *ClaimExecutor) Validate() error { return d.check("") }
 
 func (d *ClaimExecutor) check(prefix string) error {
-	return firstErr(required(prefix+"document", d.Document), required(prefix+"name", d.Name),
+	return firstErr(required(prefix+"document", d.Document), required(prefix+"name", d.Name), assigneeName(prefix+"name", d.Name),
 		required(prefix+"email", d.Email), validEmail(prefix+"email", d.Email))
+}
+
+// assigneeName refuses a name no caller has: an assignee is named as the API
+// names its caller, at most MaxAssigneeChars.
+func assigneeName(field, v string) error {
+	if n := len([]rune(v)); n > MaxAssigneeChars {
+		return fieldErr(field, "must be the assignee's name as the API knows them, at most %d characters, not %d", MaxAssigneeChars, n)
+	}
+	return nil
 }
 
 // Validate requires the hearing date and an executor for each standard document,
@@ -304,7 +313,7 @@ func (d *ClaimCommissionData) Validate() error {
 	}
 	for i, p := range d.Plan {
 		f := fmt.Sprintf("plan[%d].", i)
-		errs := []error{required(f+"task", p.Task), required(f+"assignee", p.Assignee)}
+		errs := []error{required(f+"task", p.Task), required(f+"assignee", p.Assignee), assigneeName(f+"assignee", p.Assignee)}
 		if p.Email != "" {
 			errs = append(errs, validEmail(f+"email", p.Email))
 		}

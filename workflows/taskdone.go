@@ -82,5 +82,6 @@ func (c *caseCore) applyPlatform(ctx workflow.Context, ev *Event) {
 	d := ev.Data.(*TaskDoneData)
 	c.history = append(c.history, HistoryEntry{At: workflow.Now(ctx), Event: EventTaskDone, From: c.state(), To: c.state(),
 		Actor: ev.Who(), Note: d.AuditNote()})
+	c.noteBytes += len(d.AuditNote())
 	c.closeTask(ctx, d.TaskID)
 }

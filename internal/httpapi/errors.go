@@ -33,6 +33,8 @@ const (
 	ECodeTooLarge = "too_large"
 	// ECodeKeyReused is an Idempotency-Key sent again with a different intake (422).
 	ECodeKeyReused = "idempotency_key_reused"
+	// ECodeCaseLimit is an event that would take a case past its limits (422).
+	ECodeCaseLimit = "case_limit"
 	// ECodeUnavailable is Temporal not answering (503).
 	ECodeUnavailable = "unavailable"
 	// ECodeInternal is anything else; the cause is logged, not shown (500).
@@ -108,7 +110,7 @@ func status(code string) int {
 		return http.StatusConflict
 	case ECodeTooLarge:
 		return http.StatusRequestEntityTooLarge
-	case ECodeKeyReused:
+	case ECodeKeyReused, ECodeCaseLimit:
 		return http.StatusUnprocessableEntity
 	case ECodeUnavailable:
 		return http.StatusServiceUnavailable
@@ -173,6 +175,8 @@ func eventError(err error) error {
 			return &Error{Code: ECodeInvalid, Message: msg, Field: field}
 		case workflows.ErrTypeForbidden:
 			return &Error{Code: ECodeForbidden, Message: msg}
+		case workflows.ErrTypeCaseLimit:
+			return &Error{Code: ECodeCaseLimit, Message: msg}
 		}
 	}
 	var notFound *serviceerror.NotFound

@@ -132,10 +132,12 @@ func TestEventErrorMapping(t *testing.T) {
 		{temporal.NewNonRetryableApplicationError("what", workflows.ErrTypeUnknownEvent, nil,
 			workflows.RefusalDetails{Field: "event"}), ECodeInvalid, "event", "", nil},
 		{temporal.NewNonRetryableApplicationError("who", workflows.ErrTypeForbidden, nil), ECodeForbidden, "", "", nil},
+		{temporal.NewNonRetryableApplicationError("full", workflows.ErrTypeCaseLimit, nil), ECodeCaseLimit, "", "", nil},
 		{serviceerror.NewNotFound("workflow not found"), ECodeNotFound, "", "", nil},
 		{serviceerror.NewUnavailable("down"), ECodeUnavailable, "", "", nil},
 		{errors.New("boom"), ECodeInternal, "", "", nil},
 	}
+	assert.Equal(t, http.StatusUnprocessableEntity, status(ECodeCaseLimit), "a full case is 422")
 	for _, c := range cases {
 		e := codeOf(eventError(c.err))
 		assert.Equal(t, c.code, e.Code, "%v", c.err)
