@@ -70,7 +70,9 @@ func newPLCCase(_ workflow.Context, c *caseCore, in *PLCInput) (Behaviour, error
 	w := &plcCase{caseCore: c, in: in, dir: &in.Env.Directory}
 	w.data = PLCData{Intake: in.Intake, Recommendations: PLCRecommendations, EscalationLevel: -1, CallAttempts: []CallAttempt{}}
 	for _, d := range PLCDocuments {
-		w.data.Documents = append(w.data.Documents, DocumentStatus{Document: d, Awaited: d.Code == "refusal_decision"})
+		// A missing refusal decision is awaited for a fire only (an unknown
+		// incident, from intakes before the field existed, counts as one).
+		w.data.Documents = append(w.data.Documents, DocumentStatus{Document: d, Awaited: d.Code == "refusal_decision" && in.Intake.fire()})
 	}
 	w.data.Attachments = slices.Clone(in.Intake.Attachments)
 	return w, nil
@@ -205,6 +207,9 @@ func (w *plcCase) intakeEffects(ctx workflow.Context) {
 	switch in.Channel {
 	case ChannelPhone:
 		w.data.CustomerReply = PLCPhoneScript
+		if help := w.dir.Redirects.Help; help != "" {
+			w.data.CustomerReply += " " + fmt.Sprintf(PLCPhoneHelp, help)
+		}
 	default:
 		// A template that does not render leaves the reply empty; the letter
 		// below fails the same way and becomes a supervisor task.
@@ -218,7 +223,7 @@ func (w *plcCase) intakeEffects(ctx workflow.Context) {
 	ticket := activities.Ticket{
 		Key: w.key("ticket"), CaseID: w.meta.ID,
 		Subject:  fmt.Sprintf("PLC %s %s", in.Customer.FullName, w.data.ConsultationNumber),
-		Category: PLCTicketCategory, Tag: PLCTicketTag, Status: TicketStatusOnHold, Priority: "urgent",
+		Category: PLCTicketCategory, Tag: PLCTicketTag, Status: TicketStatusOnHold, // the seed sets no priority
 		PlannedDate: w.data.PlannedDate,
 		To:          []string{w.data.Engineer.Email}, Cc: []string{dir.HeadOfTechnicalSupport.Email},
 	}
@@ -252,7 +257,8 @@ func (w *plcCase) mailData() map[string]any {
 		"PurchaseDate": in.Product.PurchaseDate, "Store": in.Product.Store, "Description": in.Description,
 		"PreviousService": prev, "Attachments": slices.Clone(w.data.Attachments),
 		"ServiceRequestNumber": w.data.ServiceRequestNumber, "ASC": w.dir.PreferredASC,
-		"ComplaintsMailbox": w.dir.ComplaintsMailbox,
+		"ComplaintsMailbox": w.dir.ComplaintsMailbox, "Help": w.dir.Redirects.Help,
+		"ServiceB2B": w.dir.Redirects.ServiceB2B, "FireDocuments": in.fire(),
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/temporal"
 
@@ -166,7 +167,8 @@ func (s *plcSuite) TestPhoneIntakeThenPLCVerdictToClosed() {
 		d := plcData(v)
 		s.Equal("CONS-000001", d.ConsultationNumber)
 		s.Equal("2026-11-24", d.PlannedDate)
-		s.Equal(PLCPhoneScript, d.CustomerReply)
+		s.Equal(PLCPhoneScript+" Если у вас есть заключение или акты, пришлите их, пожалуйста, на help@example.com.", d.CustomerReply,
+			"the phone script asks for conclusions and acts to help@")
 		s.Equal("engineer.washers@example.com", d.Engineer.Email)
 	})
 	s.refuse(msk("2026-11-23 10:30"), RoleSupervisor, "close", nil, ErrTypeIllegalTransition, func(e *temporal.ApplicationError) {
@@ -390,7 +392,7 @@ func (s *plcSuite) TestVerdictDuringWeekendStopsTheClock() {
 	}
 }
 
-func (s *plcSuite) TestEscalationWaitsForMondayOverHolidays() {
+func (s *plcSuite) TestEscalationWaitsForThursdayOverTheShortDayAndHoliday() {
 	s.begin(msk("2026-11-03 16:00"))
 	// Tuesday 3 Nov 2026 is shortened (to 17:00), 4 Nov a holiday: 16:00 + 3 h → Thu 11:00.
 	s.at(msk("2026-11-05 11:00").Add(-time.Second), func(v CaseView) {
@@ -593,4 +595,47 @@ func (s *plcSuite) TestVerdictEntersWhileIntakeMailRetries() {
 		steps = append(steps, m.Step)
 	}
 	s.Equal([]string{"shift-alert", "plc-request", "plc-group"}, steps, "the PLC group's letter after the intake's")
+}
+
+// The chat reply asks for conclusions to help@ and, for a fire, the fire
+// documents to ServiceB2B; a leak awaits no refusal decision (issue 15).
+func (s *plcSuite) TestChatReplyAndFireChecklistFollowTheIncident() {
+	for _, tc := range []struct {
+		incident string
+		fire     bool
+	}{{IncidentFire, true}, {IncidentLeakFlood, false}} {
+		s.Run(tc.incident, func() {
+			s.SetupTest()
+			s.begin(msk("2026-11-23 10:00"))
+			in := plcIntake(ChannelChat)
+			in.Incident = tc.incident
+			s.accept(msk("2026-11-23 10:30"), RoleEngineer, EventVerdict, VerdictData{PLC: no()})
+			s.start(msk("2026-11-23 10:00"), in)
+			d := plcData(s.result())
+			awaited := false
+			for _, doc := range d.Documents {
+				awaited = awaited || doc.Awaited
+			}
+			s.Equal(tc.fire, awaited, "a refusal decision is awaited for a fire only")
+			interim := s.Mailer.ByStep("customer-interim")
+			s.Require().Len(interim, 1)
+			s.Contains(interim[0].Body, "help@example.com", "the chat reply asks for conclusions and acts to help@")
+			s.Equal(tc.fire, strings.Contains(interim[0].Body, "serviceb2b@example.com"), "fire documents to ServiceB2B in a fire's reply")
+			recs, err := s.Records.ListCaseRecords(context.Background(), s.caseID)
+			s.Require().NoError(err)
+			s.Empty(recs.Tickets[0].Priority, "the seed sets no priority on the PLC ticket")
+		})
+	}
+}
+
+func TestPLCChatIsForExperts(t *testing.T) {
+	chat := plcIntake(ChannelChat)
+	assert.Error(t, plcType.CheckOpener(RoleOperator, &chat), "an operator may not open a chat PLC")
+	assert.NoError(t, plcType.CheckOpener(RoleExpert, &chat))
+	assert.NoError(t, plcType.CheckOpener(RoleAdmin, &chat))
+	phone := plcIntake(ChannelPhone)
+	assert.NoError(t, plcType.CheckOpener(RoleOperator, &phone), "the hotline opens phone PLCs")
+	bad := plcIntake(ChannelPhone)
+	bad.Incident = "meteor"
+	assert.ErrorContains(t, bad.Validate(), "incident")
 }

@@ -32,6 +32,19 @@ const (
 // PLCPhoneScript is what the operator says on the phone (seed 000).
 const PLCPhoneScript = "Ваше обращение зафиксировано. В течение рабочих суток с вами свяжется специалист для визита и диагностики. Просим подготовить чек, гарантийный талон, документы об установке."
 
+// PLCPhoneHelp asks the caller for any conclusion or acts (the seed's step 2);
+// the mailbox is directory.redirects.help.
+const PLCPhoneHelp = "Если у вас есть заключение или акты, пришлите их, пожалуйста, на %s."
+
+// Kinds of incident a PLC intake records (SPEC §3.1).
+const (
+	IncidentFire           = "fire"
+	IncidentSmokeBurn      = "smoke_burn"
+	IncidentExplosion      = "explosion"
+	IncidentLeakFlood      = "leak_flood"
+	IncidentPropertyDamage = "property_damage"
+)
+
 // PLCRecommendations are given to every PLC customer.
 const PLCRecommendations = "Технику не перемещать, не разбирать, не отмывать, не касаться её до прихода мастера из АСЦ."
 
@@ -67,6 +80,24 @@ type PLCIntake struct {
 	Attachments []string `json:"attachments,omitempty"`
 	// SourceTicket is the customer's chat or mail ticket, cross-linked with the PLC ticket.
 	SourceTicket string `json:"source_ticket,omitempty"`
+	// Incident is the kind of incident; the fire documents apply to a fire (or
+	// an explosion) only.
+	Incident string `json:"incident,omitempty" jsonschema:"enum=fire,enum=smoke_burn,enum=explosion,enum=leak_flood,enum=property_damage"`
+}
+
+// fire reports whether the fire documents apply: a fire or an explosion, or an
+// incident not recorded (intakes before the field existed).
+func (in *PLCIntake) fire() bool {
+	return in.Incident == "" || in.Incident == IncidentFire || in.Incident == IncidentExplosion
+}
+
+// OpenableBy refuses an operator a chat or mail PLC: «Все обращения передаются и
+// обрабатываются только экспертами».
+func (in *PLCIntake) OpenableBy(role string) error {
+	if in.Channel != ChannelPhone && role == RoleOperator {
+		return fmt.Errorf("a %s PLC case is handled only by experts (seed 000: «Все обращения передаются и обрабатываются только экспертами»)", in.Channel)
+	}
+	return nil
 }
 
 // Excluded reports the seed's exclusion: a confirmed НРП act and a compensation
@@ -77,6 +108,11 @@ func (in *PLCIntake) Excluded() bool { return in.HasNRPAct && in.CompensationDem
 func (in *PLCIntake) Validate() error {
 	if err := validChannel(in.Channel, ChannelPhone, ChannelChat, ChannelEmail); err != nil {
 		return err
+	}
+	if in.Incident != "" {
+		if err := oneOf("incident", in.Incident, IncidentFire, IncidentSmokeBurn, IncidentExplosion, IncidentLeakFlood, IncidentPropertyDamage); err != nil {
+			return err
+		}
 	}
 	errs := []error{
 		required("customer.full_name", in.Customer.FullName),

@@ -136,6 +136,19 @@ func (t *CaseType) NewInput(meta CaseMeta, intake any, s *Settings) (any, error)
 	return t.newInput(meta, intake, env), nil
 }
 
+// openerChecker is an intake that refuses some roles beyond the type's intake
+// roles (a PLC by chat or mail is the experts').
+type openerChecker interface{ OpenableBy(role string) error }
+
+// CheckOpener refuses a role the decoded intake does not allow to open it;
+// admins open every case.
+func (t *CaseType) CheckOpener(role string, intake any) error {
+	if c, ok := intake.(openerChecker); ok && role != RoleAdmin {
+		return c.OpenableBy(role)
+	}
+	return nil
+}
+
 // Memo is the case's title for the Temporal UI; it carries no personal data.
 func (t *CaseType) Memo(intake any) string { return t.memo(intake) }
 

@@ -191,7 +191,7 @@ func (f apiFlow) open(ctx context.Context, key string) (string, error) {
 	var opened struct {
 		ID string `json:"id"`
 	}
-	status, err := f.post(ctx, "/v1/cases", workflows.RoleOperator, key, body, &opened)
+	status, err := f.post(ctx, "/v1/cases", workflows.RoleExpert, key, body, &opened)
 	switch {
 	case err != nil:
 		return "", err

@@ -308,7 +308,7 @@ func (l *load) run(ctx context.Context) {
 
 // open sends the intake until it is answered other than by a 5xx.
 func (l *load) open(ctx context.Context, pc *plcCase) bool {
-	status, raw, tries, err := l.api.retry(ctx, "POST", "/v1/cases", "operator", plcIntake(pc.key), "Idempotency-Key", pc.key)
+	status, raw, tries, err := l.api.retry(ctx, "POST", "/v1/cases", "expert", plcIntake(pc.key), "Idempotency-Key", pc.key)
 	pc.mu.Lock()
 	pc.tries = tries
 	pc.mu.Unlock()
@@ -395,7 +395,7 @@ func (l *load) replay(ctx context.Context, t *testing.T, n int) {
 		}
 	}
 	for _, pc := range picked {
-		status, raw, _, err := l.api.retry(ctx, "POST", "/v1/cases", "operator", plcIntake(pc.key), "Idempotency-Key", pc.key)
+		status, raw, _, err := l.api.retry(ctx, "POST", "/v1/cases", "expert", plcIntake(pc.key), "Idempotency-Key", pc.key)
 		require.NoError(t, err, "intake %s sent again", pc.key)
 		var o opened
 		_ = json.Unmarshal(raw, &o)

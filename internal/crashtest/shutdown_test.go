@@ -64,7 +64,7 @@ func TestGracefulShutdown(t *testing.T) {
 	// A case whose first letter is then accepted by the SMTP server, its answer
 	// held back: a delivery is in flight.
 	warm := prefix + "warm"
-	status, raw, err := api.do(ctx, "POST", "/v1/cases", "operator", plcIntake(warm), "Idempotency-Key", warm)
+	status, raw, err := api.do(ctx, "POST", "/v1/cases", "expert", plcIntake(warm), "Idempotency-Key", warm)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusCreated, status, "%s", raw)
 	_, err = smtp.WaitFor(1, time.Minute)
@@ -130,7 +130,7 @@ func TestGracefulShutdown(t *testing.T) {
 		default:
 			refused++
 			t.Logf("intake %s (written=%t) got no answer: %v", s.key, s.wrote, s.err)
-			status, raw, _, err := api.retry(ctx, "POST", "/v1/cases", "operator", plcIntake(s.key), "Idempotency-Key", s.key)
+			status, raw, _, err := api.retry(ctx, "POST", "/v1/cases", "expert", plcIntake(s.key), "Idempotency-Key", s.key)
 			require.NoError(t, err)
 			var o opened
 			_ = json.Unmarshal(raw, &o)
@@ -140,7 +140,7 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 	}
 	t.Logf("%d in-flight and %d late intakes: %d answered 2xx, %d got no answer and were never processed", inFlight, len(late), answered, refused)
-	status, raw, err = api.do(ctx, "POST", "/v1/cases", "operator", plcIntake(warm), "Idempotency-Key", warm)
+	status, raw, err = api.do(ctx, "POST", "/v1/cases", "expert", plcIntake(warm), "Idempotency-Key", warm)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status, "%s", raw)
 	var o opened

@@ -540,8 +540,10 @@ func TestTasks(t *testing.T) {
 		a := call(t, "POST", "/v1/cases", "operator", plcIntake(nil), "Idempotency-Key", key)
 		require.Equal(t, http.StatusCreated, a.Code, "%s", a.Body)
 		require.Equal(t, id, a.JSON(t)["id"])
-		v := waitState(t, id, sm.PLCAwaitingVerdict)
-		require.NotEmpty(t, v.Tasks)
+		waitState(t, id, sm.PLCAwaitingVerdict)
+		// The case registers before its letters go out: wait for the failed one's task.
+		var v workflows.CaseView
+		require.Eventually(t, func() bool { v = view(t, id); return len(v.Tasks) > 0 }, 20*time.Second, 100*time.Millisecond)
 
 		var items []taskItem
 		require.Eventually(t, func() bool {

@@ -75,6 +75,9 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 	if err != nil {
 		return dataError(err, "")
 	}
+	if err := ct.CheckOpener(caller.Role, intake); err != nil {
+		return errorf(ECodeForbidden, "role %q may not open this case: %v", caller.Role, err)
+	}
 	if err := checkEncodedSize(intake, MaxIntakeBytes, "body", "the intake"); err != nil {
 		return err
 	}

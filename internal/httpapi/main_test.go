@@ -225,7 +225,8 @@ func plcIntake(change func(m map[string]any)) map[string]any {
 // openPLC opens a PLC case under a fresh key and returns its ID.
 func openPLC(t *testing.T, change func(m map[string]any)) string {
 	t.Helper()
-	a := call(t, "POST", "/v1/cases", "operator", plcIntake(change), "Idempotency-Key", "test-"+uuid.NewString())
+	// An expert: a chat or mail PLC is the experts' (an operator opens phone ones).
+	a := call(t, "POST", "/v1/cases", "expert", plcIntake(change), "Idempotency-Key", "test-"+uuid.NewString())
 	require.Equal(t, http.StatusCreated, a.Code, "%s", a.Body)
 	return a.JSON(t)["id"].(string)
 }

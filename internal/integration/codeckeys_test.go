@@ -77,7 +77,7 @@ func TestWorkerWithoutTheKeyNeverFailsACase(t *testing.T) {
 
 	// 1. The case's input is sealed with a key the worker lacks.
 	lacking := h.startWorker(lackingClient)
-	id := h.open("operator", "plc-unknown-key", plcBody("email"))
+	id := h.open("expert", "plc-unknown-key", plcBody("email"))
 	h.requireStuck(id, stuck)
 	lacking.Stop() // a worker holding the key replaces it; the case carries on
 	keyed := h.startWorker(keyedClient)
@@ -86,7 +86,7 @@ func TestWorkerWithoutTheKeyNeverFailsACase(t *testing.T) {
 	// 2. An event is sealed with a key the worker lacks, on a case it can read.
 	main := h.api
 	h.api = oldAPI
-	id2 := h.open("operator", "plc-unknown-key-2", plcBody("email"))
+	id2 := h.open("expert", "plc-unknown-key-2", plcBody("email"))
 	h.waitState(id2, "awaiting_verdict")
 	h.api = main
 	keyed.Stop()

@@ -23,7 +23,7 @@ func TestWorkerFaults(t *testing.T) {
 	t.Run("SMTP down, then up: every letter once", func(t *testing.T) {
 		h.smtp.Reset()
 		h.smtp.SetDown(true)
-		id := h.open("operator", "faults-smtp-down", plcBody("email"))
+		id := h.open("expert", "faults-smtp-down", plcBody("email"))
 		// The letters are retried while the server refuses connections; the case
 		// is recorded and waits for its request to reach the engineer.
 		require.Never(t, func() bool { return len(h.smtp.Messages()) > 0 }, 2*time.Second, 100*time.Millisecond)
@@ -55,7 +55,7 @@ func TestWorkerFaults(t *testing.T) {
 			_, _ = conn.ExecContext(context.Background(), "COMMIT")
 			close(released)
 		}()
-		id := h.open("operator", "faults-db-locked", plcBody("email"))
+		id := h.open("expert", "faults-db-locked", plcBody("email"))
 		<-released
 		h.waitState(id, "awaiting_verdict")
 		msgs, err := h.smtp.WaitFor(3, 30*time.Second)
@@ -70,7 +70,7 @@ func TestWorkerFaults(t *testing.T) {
 	t.Run("a refused recipient becomes a supervisor task", func(t *testing.T) {
 		h.smtp.Reset()
 		h.smtp.RejectRecipient("engineer.fridges@example.com")
-		id := h.open("operator", "faults-refused", plcBody("email"))
+		id := h.open("expert", "faults-refused", plcBody("email"))
 		view := h.waitState(id, "awaiting_verdict")
 		var tasks []any
 		require.Eventually(t, func() bool {

@@ -39,7 +39,7 @@ func plcBody(channel string) map[string]any {
 // checks the letters on the wire and the records written.
 func TestPLCThroughTheAPI(t *testing.T) {
 	h := newHarness(t)
-	id := h.open("operator", "plc-e2e-1", plcBody("email"))
+	id := h.open("expert", "plc-e2e-1", plcBody("email"))
 	view := h.waitState(id, "awaiting_verdict")
 	assert.Equal(t, []any{"documents_received", "repeat_contact", "specialist_contacted", "verdict"}, view["allowed_events"])
 
