@@ -204,7 +204,7 @@ func (s *shot) send(ctx context.Context, api *apiClient) {
 		return
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+api.tokens["operator"])
+	req.Header.Set("Authorization", "Bearer "+api.tokens["expert"])
 	req.Header.Set("Idempotency-Key", s.key)
 	hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := hc.Do(req)
