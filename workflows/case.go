@@ -61,6 +61,9 @@ const (
 	// the lock (settle): people's events enter meanwhile and their side effects
 	// wait for the intake's.
 	coreV2 workflow.Version = 2
+	// coreV3: a PLC verdict closes the escalation tasks it ends, never a
+	// failed side effect's to-do.
+	coreV3 workflow.Version = 3
 )
 
 // newCore builds the shared part of a case in the machine's initial state.
@@ -72,7 +75,7 @@ func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.S
 		cals:     cals,
 		openedAt: workflow.Now(ctx),
 		lock:     workflow.NewMutex(ctx),
-		version:  workflow.GetVersion(ctx, coreChange, workflow.DefaultVersion, coreV2),
+		version:  workflow.GetVersion(ctx, coreChange, workflow.DefaultVersion, coreV3),
 	}
 	if c.version >= coreV1 {
 		// The intake's moment: the server's start of the workflow, however

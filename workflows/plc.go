@@ -425,7 +425,11 @@ func (w *plcCase) nrpActUploaded(ctx workflow.Context, d *NRPActData) {
 func (w *plcCase) verdict(ctx workflow.Context, who string, d *VerdictData) error {
 	w.meet(ctx, "verdict")
 	for _, t := range slices.Clone(w.tasks) {
-		w.closeTask(ctx, t.ID)
+		// Since coreV3 the verdict closes the escalation's tasks only: a failed
+		// side effect's to-do stays until someone does it (task_done).
+		if w.version < coreV3 || slices.Contains(t.Events, sm.PLCCallAttempt) || slices.Contains(t.Events, EventVerdict) {
+			w.closeTask(ctx, t.ID)
+		}
 	}
 	w.data.Verdict = &PLCVerdict{PLC: *d.PLC, Comment: d.Comment, By: who, At: workflow.Now(ctx)}
 	in := &w.in.Intake

@@ -425,7 +425,10 @@ func (s *plcSuite) TestPermanentMailFailureBecomesSupervisorTask() {
 	})
 	s.accept(msk("2026-11-23 10:30"), RoleEngineer, "verdict", VerdictData{PLC: no()})
 	s.start(msk("2026-11-23 10:00"), plcIntake(ChannelPhone))
-	s.Equal(sm.PLCNotPLC, s.result().State)
+	end := s.result()
+	s.Equal(sm.PLCNotPLC, end.State)
+	s.Require().Len(end.Tasks, 1, "the verdict leaves the failed letter's to-do open (issue 15)")
+	s.Contains(end.Tasks[0].Title, "plc-request")
 }
 
 func (s *plcSuite) TestTransientMailFailureIsRetriedWithoutDuplicates() {

@@ -101,7 +101,7 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.NotEmpty(t, outbox)
 
-	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_v2_history.json")
+	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_v3_history.json")
 	assertNoPersonalDataInTemporal(t, h)
 }
 
