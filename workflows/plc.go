@@ -337,10 +337,15 @@ func (w *plcCase) escalate(ctx workflow.Context) error {
 	return nil
 }
 
-// Guard refuses a call attempt when no call task is open.
+// Guard refuses a call attempt when no call task is open, and a close before
+// the customer's satisfaction is reported unless the note says why not.
 func (w *plcCase) Guard(ev *Event) error {
 	if ev.Name() == sm.PLCCallAttempt && w.callTask == "" {
 		return refuseIllegal(ev.Name(), w.state(), w.allowedEvents())
+	}
+	if ev.Name() == sm.PLCClose && w.data.Satisfaction == nil && strings.TrimSpace(ev.Data.(*NoteData).Note) == "" {
+		return refuseData(ErrTypeInvalidData, fieldErr("note",
+			"the customer's satisfaction is reported to the thread before a PLC case closes (satisfaction_reported): without it, say why in the note"))
 	}
 	return nil
 }

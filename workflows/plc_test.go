@@ -383,7 +383,10 @@ func (s *plcSuite) TestVerdictDuringWeekendStopsTheClock() {
 		s.Equal(sm.PLCConfirmed, v.State)
 		s.True(deadline(v, "verdict").Met)
 	})
-	s.accept(msk("2026-12-01 10:00"), RoleSupervisor, "close", nil)
+	s.refuse(msk("2026-12-01 09:59"), RoleSupervisor, "close", nil, ErrTypeInvalidData, func(e *temporal.ApplicationError) {
+		s.Contains(e.Error(), "satisfaction", "satisfaction before close, or a reason (issue 15)")
+	})
+	s.accept(msk("2026-12-01 10:00"), RoleSupervisor, "close", NoteData{Note: "клиент недоступен для опроса удовлетворённости"})
 	s.start(msk("2026-11-27 17:00"), plcIntake(ChannelPhone))
 	v := s.result()
 	s.Equal(sm.PLCClosed, v.State)
