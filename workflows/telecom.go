@@ -158,11 +158,12 @@ func (w *telecomCase) openFor(ctx workflow.Context, t DueTask, timing TaskTiming
 }
 
 // toQueue puts the CASE in its queue: a task of the queue's experts, the
-// queue its assignee, due when the CASE's resolution time ends.
-func (w *telecomCase) toQueue(ctx workflow.Context) error {
+// queue its assignee, due when the CASE's resolution time ends (or, for a
+// CASE re-queued past it, when the notice promised to the customer is due).
+func (w *telecomCase) toQueue(ctx workflow.Context, due time.Time) error {
 	title := fmt.Sprintf("CASE № %s «%s» (%s) в очереди %s", w.meta.ID, w.data.Subject, w.in.Intake.Category, w.data.Queue)
 	return w.openFor(ctx, DueTask{Kind: telecomTaskQueue, Role: RoleExpert, Assignee: w.data.Queue, Title: title},
-		TaskTiming{Due: DueSpec{at: w.resolution().Due}, Policy: PolicyTelecomResolution, Events: telecomQueueEvents})
+		TaskTiming{Due: DueSpec{at: due}, Policy: PolicyTelecomResolution, Events: telecomQueueEvents})
 }
 
 // resolution is the CASE's resolution deadline.
@@ -234,7 +235,7 @@ func (w *telecomCase) Apply(ctx workflow.Context, ev *Event) error {
 		w.finishTasks(ctx, who, "переадресован в "+d.Queue, telecomTaskQueue, telecomTaskWork)
 		w.data.Queue, w.data.AcceptedBy = d.Queue, ""
 		w.meetNotices(ctx)
-		return w.toQueue(ctx)
+		return w.toQueue(ctx, w.resolution().Due)
 	case *TelecomRejectData:
 		w.finishTasks(ctx, who, "возвращён создателю: "+d.Reason, telecomTaskQueue, telecomTaskWork)
 		w.data.RejectReason = d.Reason
@@ -268,7 +269,7 @@ func (w *telecomCase) Apply(ctx workflow.Context, ev *Event) error {
 		if w.data.DispatchedAt == nil {
 			w.data.DispatchedAt = &now
 		}
-		return w.toQueue(ctx)
+		return w.toQueue(ctx, w.resolution().Due)
 	case sm.TelecomAccept:
 		w.finishTasks(ctx, who, "принят в работу", telecomTaskQueue)
 		w.data.AcceptedBy = who
@@ -314,10 +315,10 @@ func (w *telecomCase) repeat(ctx workflow.Context, ev *Event, d *TelecomRepeatDa
 		}
 	default: // in a queue: dispatched or forwarded
 		r.Rule, r.Script = TelecomRuleRequeue, TelecomRepeatPhrase
-		if err := w.requeue(ctx, ev.Actor()); err != nil {
+		if err := w.promiseNotice(ctx); err != nil {
 			return err
 		}
-		if err := w.promiseNotice(ctx); err != nil {
+		if err := w.requeue(ctx, ev.Actor()); err != nil {
 			return err
 		}
 	}
@@ -341,7 +342,11 @@ func (w *telecomCase) requeue(ctx workflow.Context, by Actor) error {
 		return err
 	}
 	w.data.AcceptedBy = ""
-	return w.toQueue(ctx)
+	due := w.resolution().Due
+	if n := w.findDeadline(fmt.Sprintf("repeat_notice_%d", w.notices)); n != nil && w.overdue(ctx) {
+		due = n.Due
+	}
+	return w.toQueue(ctx, due)
 }
 
 // promiseNotice tracks the standard phrase's promise: a notice within a day.
