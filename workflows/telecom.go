@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/caseflow/caseflow/activities"
 	"github.com/caseflow/caseflow/internal/calendar"
 	sm "github.com/caseflow/caseflow/statemachines"
 )
@@ -66,6 +67,10 @@ type telecomCase struct {
 	data TelecomData
 	// notices numbers the promises «в течение суток».
 	notices int
+	// onRecord are the subscriber's discounts the records held at the last lookup.
+	onRecord []activities.Discount
+	// given is the discount given on this CASE, once recorded.
+	given *activities.Discount
 }
 
 // newTelecomCase builds a telecom CASE (seed 003) from its intake.
@@ -115,33 +120,47 @@ func (w *telecomCase) open(ctx workflow.Context) error {
 	}
 	w.deadline = append(w.deadline, Deadline{Name: "resolution", Due: due, Basis: basis})
 	w.watchDeadline(ctx, "resolution")
-	w.answerDiscount(now)
+	w.lookupDiscounts(ctx)
 	return w.openFor(ctx, DueTask{Kind: telecomTaskFolder, Role: RoleOperator, Assignee: in.CreatedBy,
 		Title: fmt.Sprintf("CASE № %s «%s» в вашей папке: направьте его в очередь («Направить»)", w.meta.ID, w.data.Subject)},
 		TaskTiming{Policy: PolicyTelecomUndispatched, Events: []string{sm.TelecomDispatch, sm.TelecomClose}})
 }
 
+// lookupDiscounts asks the records for the customer's discounts on the CASE's
+// category within the window and answers whether one may be given. A failed
+// lookup leaves a supervisor task and the answer from this CASE alone.
+func (w *telecomCase) lookupDiscounts(ctx workflow.Context) {
+	now := workflow.Now(ctx)
+	q := activities.DiscountQuery{Customer: w.in.Intake.subscriber(), Subject: w.in.Intake.Category,
+		Since: now.AddDate(0, -w.opts.DiscountWindowMonth, 0)}
+	var out activities.DiscountsFound
+	if w.act(ctx, w.step("discounts"), a.FindDiscounts, q, &out) {
+		w.onRecord = out.Discounts
+	}
+	w.answerDiscount(now)
+}
+
 // answerDiscount says whether a discount may be given on the CASE's question:
-// none when one was given on the same category within the window.
+// none when the records (or this CASE) hold one on the same category given
+// to the same subscriber within the window.
 func (w *telecomCase) answerDiscount(now time.Time) {
 	months := w.opts.DiscountWindowMonth
-	since := now.AddDate(0, -months, 0).Format(time.DateOnly)
+	since := now.AddDate(0, -months, 0)
 	ans := TelecomDiscountAnswer{Allowed: true, WindowMonths: months,
-		Basis: "the customer's earlier discounts the intake lists and the discounts recorded on this CASE"}
-	dates := []string{}
-	for _, d := range w.in.Intake.EarlierDiscounts {
-		if d.Category == w.in.Intake.Category {
-			dates = append(dates, d.Date)
+		Basis: "the records' discounts of the subscriber (customer.phone) on the CASE's category, and this CASE's own"}
+	var last *activities.Discount
+	for i := range w.onRecord {
+		if d := &w.onRecord[i]; !d.GivenAt.Before(since) && (last == nil || d.GivenAt.After(last.GivenAt)) {
+			last = d
 		}
 	}
-	if w.data.DiscountGiven != "" {
-		dates = append(dates, w.data.DiscountGiven)
+	if w.given != nil && (last == nil || w.given.GivenAt.After(last.GivenAt)) {
+		last = w.given
 	}
-	slices.Sort(dates)
-	if n := len(dates); n > 0 && dates[n-1] >= since {
-		ans.Allowed, ans.Last = false, dates[n-1]
-		last, _ := time.Parse(time.DateOnly, ans.Last)
-		ans.Script = fmt.Sprintf(TelecomNoDiscountScript, last.Format("02.01.2006"))
+	if last != nil && !last.GivenAt.Before(since) {
+		day := last.GivenAt.In(w.zone(PolicyTelecomResolution))
+		ans.Allowed, ans.Last, ans.LastCase = false, day.Format(time.DateOnly), last.CaseID
+		ans.Script = fmt.Sprintf(TelecomNoDiscountScript, day.Format("02.01.2006"))
 	}
 	w.data.Discount = ans
 }
@@ -253,7 +272,7 @@ func (w *telecomCase) Apply(ctx workflow.Context, ev *Event) error {
 		w.meetNotices(ctx)
 		w.data.ClosedAt = &now
 		if d.Discount {
-			w.data.DiscountGiven = now.In(w.zone(PolicyTelecomResolution)).Format(time.DateOnly)
+			w.recordDiscount(ctx)
 		}
 		w.answerDiscount(now)
 		return nil
@@ -279,6 +298,20 @@ func (w *telecomCase) Apply(ctx workflow.Context, ev *Event) error {
 			TaskTiming{Due: DueSpec{at: w.resolution().Due}, Policy: PolicyTelecomResolution, Events: telecomQueueEvents})
 	}
 	return fmt.Errorf("event %s has no handler", ev.Name())
+}
+
+// recordDiscount records the discount given on the CASE, so that the records
+// refuse another on the same question within the window.
+func (w *telecomCase) recordDiscount(ctx workflow.Context) {
+	now := workflow.Now(ctx)
+	d := activities.Discount{Key: w.key("discount"), CaseID: w.meta.ID, Customer: w.in.Intake.subscriber(),
+		Subject: w.in.Intake.Category, GivenAt: now}
+	w.data.DiscountGiven = now.In(w.zone(PolicyTelecomResolution)).Format(time.DateOnly)
+	var out activities.Discount
+	if w.act(ctx, "record-discount", a.RecordDiscount, d, &out) {
+		d = out
+	}
+	w.given = &d
 }
 
 // comment adds a comment to the CASE.
@@ -324,7 +357,7 @@ func (w *telecomCase) repeat(ctx workflow.Context, ev *Event, d *TelecomRepeatDa
 	}
 	w.data.Script = r.Script
 	w.data.Repeats = append(w.data.Repeats, r)
-	w.answerDiscount(now)
+	w.lookupDiscounts(ctx)
 	return nil
 }
 

@@ -1,12 +1,14 @@
 package workflows
 
 import (
+	"context"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/suite"
 
+	"github.com/caseflow/caseflow/activities"
 	sm "github.com/caseflow/caseflow/statemachines"
 )
 
@@ -321,34 +323,53 @@ func (s *telecomSuite) TestRepeatClosed() {
 	}
 }
 
-// The discount rule: none again on the same question within the window.
+// The discount rule: none again on the same question within the window, from
+// the records (the subscriber known by phone); a discount given on the CASE is
+// recorded and refuses the next.
 func (s *telecomSuite) TestDiscountWindow() {
+	given := func(customer, subject, day string) activities.Discount {
+		return activities.Discount{Key: "disc-" + customer + subject + day, CaseID: "tc0", Customer: customer, Subject: subject, GivenAt: msk(day + " 12:00")}
+	}
 	for _, tc := range []struct {
-		name     string
-		earlier  []TelecomDiscount
-		allowed  bool
-		category string
+		name    string
+		earlier []activities.Discount
+		allowed bool
 	}{
-		{"none", nil, true, "BackOffice"},
-		{"same question 3 months ago", []TelecomDiscount{{Category: "BackOffice", Date: "2026-08-05"}}, false, "BackOffice"},
-		{"other question", []TelecomDiscount{{Category: "Роуминг", Date: "2026-10-05"}}, true, "BackOffice"},
-		{"same question 5 months ago", []TelecomDiscount{{Category: "BackOffice", Date: "2026-06-01"}}, true, "BackOffice"},
+		{"none", nil, true},
+		{"same question 3 months ago", []activities.Discount{given("79030000001", "BackOffice", "2026-08-05")}, false},
+		{"other question", []activities.Discount{given("79030000001", "Роуминг", "2026-10-05")}, true},
+		{"other subscriber", []activities.Discount{given("79030000002", "BackOffice", "2026-10-05")}, true},
+		{"same question 5 months ago", []activities.Discount{given("79030000001", "BackOffice", "2026-06-01")}, true},
 	} {
 		s.Run(tc.name, func() {
 			s.SetupTest()
+			for _, d := range tc.earlier {
+				_, err := s.Records.RecordDiscount(context.Background(), d)
+				s.Require().NoError(err)
+			}
 			s.Begin(msk("2026-11-02 10:00"))
-			var v CaseView
+			var v, repeated CaseView
 			s.snap(msk("2026-11-02 10:01"), &v)
-			s.send(msk("2026-11-02 10:10"), "close", sm.TelecomClose, tcCreator, nil)
-			in := telecomIntake(tc.category)
-			in.EarlierDiscounts = tc.earlier
-			s.start(msk("2026-11-02 10:00"), in)
+			s.send(msk("2026-11-02 10:10"), "close", sm.TelecomClose, tcCreator, map[string]any{"discount": tc.allowed})
+			s.send(msk("2026-11-03 10:10"), "repeat", sm.TelecomRepeatContact, tcCreator, map[string]any{})
+			s.snap(msk("2026-11-03 10:11"), &repeated)
+			s.start(msk("2026-11-02 10:00"), telecomIntake("BackOffice"))
+			s.Applied("close", "repeat")
 			d := tcData(v).Discount
 			s.Equal(tc.allowed, d.Allowed)
 			s.Equal(4, d.WindowMonths)
 			if !tc.allowed {
 				s.Contains(d.Script, "05.08.2026")
+				s.Equal("tc0", d.LastCase)
+				return
 			}
+			after := tcData(repeated).Discount
+			s.False(after.Allowed, "the discount given on this CASE is on record")
+			s.Equal("2026-11-02", after.Last)
+			found, err := s.Records.FindDiscounts(context.Background(), "79030000001", "BackOffice", msk("2026-11-01 00:00"))
+			s.Require().NoError(err)
+			s.Require().Len(found, 1)
+			s.Equal("tc1", found[0].CaseID)
 		})
 	}
 }

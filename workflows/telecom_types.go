@@ -82,13 +82,6 @@ var DefaultTelecomDisagreeLines = map[string]string{
 	"Личный кабинет/mobile b2c": TelecomLineEquipment,
 }
 
-// TelecomDiscount is a discount given to the customer earlier.
-type TelecomDiscount struct {
-	// Category is the question the discount was given on.
-	Category string `json:"category"`
-	Date     string `json:"date" jsonschema:"format=date"`
-}
-
 // TelecomIntake opens a telecom CASE (seed 003).
 type TelecomIntake struct {
 	CommonIntake
@@ -97,8 +90,6 @@ type TelecomIntake struct {
 	CustomerKind string `json:"customer_kind" jsonschema:"enum=b2c,enum=b2b"`
 	// CreatedBy is the operator who creates the CASE: its folder is theirs.
 	CreatedBy string `json:"created_by" jsonschema:"description=the creating operator's API name: the CASE is in their folder"`
-	// EarlierDiscounts are the customer's discounts the CRM shows.
-	EarlierDiscounts []TelecomDiscount `json:"earlier_discounts,omitempty" jsonschema:"description=discounts given to the customer before, as the CRM shows them"`
 }
 
 // Validate checks what the seed needs to create a CASE.
@@ -108,15 +99,29 @@ func (in *TelecomIntake) Validate() error {
 		required("customer_kind", in.CustomerKind), oneOf("customer_kind", in.CustomerKind, TelecomB2C, TelecomB2B),
 		required("description", in.Description), required("created_by", in.CreatedBy),
 		checkAssigneeName("created_by", in.CreatedBy),
+		// The subscriber's number: the discount records know the customer by it.
+		validPhone("customer.phone", in.Customer.Phone),
 	}
 	if in.Channel != "" {
 		errs = append(errs, oneOf("channel", in.Channel, Channels...))
 	}
-	for i, d := range in.EarlierDiscounts {
-		f := fmt.Sprintf("earlier_discounts[%d]", i)
-		errs = append(errs, required(f+".category", d.Category), required(f+".date", d.Date), isoDate(f+".date", d.Date))
-	}
 	return firstErr(errs...)
+}
+
+// subscriber is the customer as the discount records know them: the phone's
+// digits, a Russian number's leading 8 written as 7.
+func (in *TelecomIntake) subscriber() string {
+	var b strings.Builder
+	for _, r := range in.Customer.Phone {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	d := b.String()
+	if len(d) == 11 && d[0] == '8' {
+		d = "7" + d[1:]
+	}
+	return d
 }
 
 // checkAssigneeName keeps a name fit for a task's assignee (and the task
@@ -299,7 +304,9 @@ type TelecomRepeat struct {
 type TelecomDiscountAnswer struct {
 	Allowed bool `json:"allowed"`
 	// Last is the date of the discount within the window that refuses it.
-	Last         string `json:"last,omitempty"`
+	Last string `json:"last,omitempty"`
+	// LastCase is the CASE that discount was given on.
+	LastCase     string `json:"last_case,omitempty"`
 	WindowMonths int    `json:"window_months"`
 	Script       string `json:"script,omitempty"`
 	// Basis says what the answer is drawn from.
