@@ -281,7 +281,7 @@ func (w *telecomCase) Apply(ctx workflow.Context, ev *Event) error {
 	}
 	switch ev.Name() {
 	case sm.TelecomSave:
-		w.note(ctx, "saved", "the CASE stays in "+w.in.Intake.CreatedBy+"'s folder: not in a queue")
+		w.note(ctx, "saved", "saved, not sent to a queue")
 		return nil
 	case sm.TelecomDispatch:
 		w.finishTasks(ctx, who, "направлен в "+w.data.Queue, telecomTaskFolder, telecomTaskUndispatched)
