@@ -152,6 +152,36 @@ func (a *Activities) LookupServiceRequest(ctx context.Context, in LookupRequestI
 	return out, nil
 }
 
+// DiscountQuery asks for a customer's discounts on a subject since a moment.
+type DiscountQuery struct {
+	Customer string    `json:"customer"`
+	Subject  string    `json:"subject"`
+	Since    time.Time `json:"since"`
+}
+
+// DiscountsFound are the discounts a DiscountQuery found, newest first.
+type DiscountsFound struct {
+	Discounts []Discount `json:"discounts"`
+}
+
+// FindDiscounts answers whether a customer got a discount on a subject since a moment.
+func (a *Activities) FindDiscounts(ctx context.Context, in DiscountQuery) (*DiscountsFound, error) {
+	ds, err := a.Records.FindDiscounts(ctx, in.Customer, in.Subject, in.Since)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to find discounts: %w", err))
+	}
+	return &DiscountsFound{Discounts: ds}, nil
+}
+
+// RecordDiscount records a discount given (idempotent by Key).
+func (a *Activities) RecordDiscount(ctx context.Context, in Discount) (*Discount, error) {
+	d, err := a.Records.RecordDiscount(ctx, in)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to record discount: %w", err))
+	}
+	return &d, nil
+}
+
 // TicketStatusInput sets a ticket's status.
 type TicketStatusInput struct {
 	TicketID int64  `json:"ticket_id"`

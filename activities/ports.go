@@ -145,6 +145,23 @@ type Records interface {
 	UpsertClaimTask(ctx context.Context, t ClaimTask) (ClaimTask, error)
 	ListClaimTasks(ctx context.Context, number int64) ([]ClaimTask, error)
 	ListCaseRecords(ctx context.Context, caseID string) (CaseRecords, error)
+	// RecordDiscount records a discount given to a customer; a repeated key
+	// returns the discount the first call recorded.
+	RecordDiscount(ctx context.Context, d Discount) (Discount, error)
+	// FindDiscounts lists a customer's discounts on a subject given at or after
+	// since, newest first (empty, never nil, when there are none).
+	FindDiscounts(ctx context.Context, customer, subject string, since time.Time) ([]Discount, error)
+}
+
+// Discount is a discount given to a customer on a question (a telecom CASE's
+// category), kept so that none is given again on it within a window.
+type Discount struct {
+	Key    string `json:"key"`
+	CaseID string `json:"case_id"`
+	// Customer identifies the subscriber: the digits of the phone number.
+	Customer string    `json:"customer"`
+	Subject  string    `json:"subject"`
+	GivenAt  time.Time `json:"given_at"`
 }
 
 // CaseRecords is everything the records store holds for one case.

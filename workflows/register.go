@@ -20,6 +20,7 @@ var registry = []*CaseType{
 	claimType,
 	disputeType,
 	consultationType,
+	telecomType,
 }
 
 // CaseType is everything the platform knows about a case type: its machine, its

@@ -91,6 +91,7 @@ type Records struct {
 	comments      []activities.TicketComment
 	claims        []activities.Claim
 	claimTasks    []activities.ClaimTask
+	discounts     []activities.Discount
 	// Delay, when set, is slept before each call (benchmarks' fixed latency).
 	Delay time.Duration
 }
@@ -315,5 +316,42 @@ func (r *Records) ListCaseRecords(ctx context.Context, caseID string) (activitie
 			out.Claims = append(out.Claims, c)
 		}
 	}
+	return out, nil
+}
+
+// RecordDiscount keeps a discount once per key.
+func (r *Records) RecordDiscount(ctx context.Context, d activities.Discount) (activities.Discount, error) {
+	if err := r.wait(ctx); err != nil {
+		return d, err
+	}
+	if d.Key == "" {
+		return d, &activities.PermanentError{Err: fmt.Errorf("record discount: empty idempotency key")}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i := slices.IndexFunc(r.discounts, func(x activities.Discount) bool { return x.Key == d.Key }); i >= 0 {
+		return r.discounts[i], nil
+	}
+	if d.GivenAt.IsZero() {
+		d.GivenAt = time.Now().UTC()
+	}
+	r.discounts = append(r.discounts, d)
+	return d, nil
+}
+
+// FindDiscounts lists the customer's discounts on subject since a moment, newest first.
+func (r *Records) FindDiscounts(ctx context.Context, customer, subject string, since time.Time) ([]activities.Discount, error) {
+	if err := r.wait(ctx); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := []activities.Discount{}
+	for _, d := range r.discounts {
+		if d.Customer == customer && d.Subject == subject && !d.GivenAt.Before(since) {
+			out = append(out, d)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b activities.Discount) int { return b.GivenAt.Compare(a.GivenAt) })
 	return out, nil
 }

@@ -222,3 +222,19 @@ func (r *Records) ListClaimTasks(ctx context.Context, number int64) ([]activitie
 func (r *Records) ListCaseRecords(ctx context.Context, caseID string) (activities.CaseRecords, error) {
 	return activities.CaseRecords{}, nil
 }
+
+// RecordDiscount takes Latency and answers with the discount.
+func (r *Records) RecordDiscount(ctx context.Context, d activities.Discount) (activities.Discount, error) {
+	if _, err := r.next(ctx); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+// FindDiscounts takes Latency and knows no discount.
+func (r *Records) FindDiscounts(ctx context.Context, customer, subject string, since time.Time) ([]activities.Discount, error) {
+	if err := sleep(ctx, r.Latency); err != nil {
+		return nil, err
+	}
+	return []activities.Discount{}, nil
+}

@@ -52,6 +52,7 @@ var wantIntake = map[string][]string{
 	"reclamation":  everyRole,
 	"consultation": {"operator", "expert", "supervisor", "admin"},
 	"dispute":      {"operator", "expert", "supervisor", "admin"},
+	"telecom_case": {"operator", "expert", "supervisor", "admin"},
 }
 
 // taskDone is who may send the platform's task_done: any role (the workflow
@@ -97,6 +98,17 @@ var wantEvents = map[string]map[string][]string{
 		"commission_held":     {"quality_director", "admin"},
 		"task_reported":       {"executor", "quality_director", "admin"}, // an executor only its own task
 		"client_confirmation": {"quality_director", "admin"},
+	},
+	"telecom_case": {
+		"task_done":      taskDone,
+		"save":           {"operator", "expert", "supervisor", "admin"},
+		"dispatch":       {"operator", "expert", "supervisor", "admin"},
+		"accept":         {"expert", "supervisor", "admin"},
+		"forward":        {"expert", "supervisor", "admin"},
+		"reject_return":  {"expert", "supervisor", "admin"},
+		"comment":        {"operator", "expert", "supervisor", "admin"},
+		"close":          {"operator", "expert", "supervisor", "admin"},
+		"repeat_contact": {"operator", "expert", "supervisor", "admin"},
 	},
 	"consultation": {
 		"task_done":   taskDone,

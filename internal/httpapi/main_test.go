@@ -39,6 +39,9 @@ directory:
   complaints_mailbox: complaints@example.com
   claims_group: claims@example.com
   hpcc_manager: {name: Менеджер HPCC, email: hpcc@example.com}
+  telecom_default_queue: backoffice
+  telecom_retention_line: {name: Сохранения, phone: "+7 800 000-00-01"}
+  telecom_equipment_line: {name: Эксперты оборудования, phone: "+7 800 000-00-02"}
   preferred_asc: МСС
   redirects:
     service_b2b: serviceb2b@example.com

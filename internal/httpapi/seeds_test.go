@@ -14,6 +14,12 @@ import (
 
 // seedIntakes are intake bodies by case type.
 var seedIntakes = map[string][]string{
+	"telecom_case": {
+		// workflows telecom_test.go telecomIntake
+		`{"type":"telecom_case","channel":"phone","customer":{"full_name":"Смирнов Олег","phone":"+7 903 000-00-01"},"description":"Списание за услугу, которую абонент не подключал","category":"BackOffice","subject":"Несогласие со списанием","customer_kind":"b2c","created_by":"operator-1"}`,
+		`{"type":"telecom_case","category":"BackOffice","subject":"x","customer_kind":"b2g","description":"x","created_by":"operator-1"}`,
+		`{"type":"telecom_case","category":"BackOffice","subject":"x","customer_kind":"b2b","description":"x"}`,
+	},
 	"dispute": {
 		// workflows dispute_test.go disputeIntake
 		`{"type":"dispute","channel":"phone","path":"hotline","customer":{"full_name":"Петров Пётр","phone":"+7 912 000-00-01"},"product":{"brand":"Haier","model":"HW70","category":"washing_machine"},"description":"Не отжимает после ремонта","request_number":"SR-1001","asc_report_available":true,"documents":["act-1001.pdf"]}`,
@@ -62,6 +68,13 @@ var seedIntakes = map[string][]string{
 
 // seedEvents are event data by case type and event.
 var seedEvents = map[string]map[string][]string{
+	"telecom_case": {
+		"forward":        {`{"queue":"equipment-experts"}`, `{}`},
+		"reject_return":  {`{"reason":"Неверная категория"}`, `{}`},
+		"comment":        {`{"text":"Абонент уточнил номер договора"}`, `{"text":""}`},
+		"close":          {`{"note":"услуга отключена","discount":true}`},
+		"repeat_contact": {`{"customer_insists":true}`, `{"disagrees":true}`, `{"disagrees":"yes"}`},
+	},
 	"dispute": {
 		"engineer_answer":   {`{"text":"Дефект не подтверждён","clear":true}`, `{"text":"x"}`, `{"clear":"yes"}`},
 		"customer_response": {`{"accepted":false,"legal_threat":true,"statement":"подам в суд"}`, `{}`},

@@ -498,3 +498,47 @@ func (s *Store) ListCaseRecords(ctx context.Context, caseID string) (activities.
 	}
 	return out, nil
 }
+
+const discountCols = `key, case_id, customer, subject, given_at`
+
+func scanDiscount(row rowScanner) (activities.Discount, error) {
+	var d activities.Discount
+	err := row.Scan(&d.Key, &d.CaseID, &d.Customer, &d.Subject, timeCol{&d.GivenAt})
+	return d, err
+}
+
+// RecordDiscount records a discount given; a repeated key returns the stored
+// discount unchanged.
+func (s *Store) RecordDiscount(ctx context.Context, d activities.Discount) (activities.Discount, error) {
+	if d.Key == "" {
+		return activities.Discount{}, missingKey("record discount")
+	}
+	var out activities.Discount
+	err := s.inTx(ctx, func(r runner) error {
+		if _, err := r.exec(ctx, `INSERT INTO discounts (`+discountCols+`) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+			d.Key, d.CaseID, d.Customer, d.Subject, dbTime(s.orNow(d.GivenAt))); err != nil {
+			return err
+		}
+		var err error
+		out, _, err = queryOne(ctx, r, scanDiscount, `SELECT `+discountCols+` FROM discounts WHERE key = ?`, d.Key)
+		return err
+	})
+	if err != nil {
+		return activities.Discount{}, fmt.Errorf("unable to record discount %s: %w", d.Key, err)
+	}
+	return out, nil
+}
+
+// FindDiscounts lists a customer's discounts on a subject given at or after
+// since, newest first.
+func (s *Store) FindDiscounts(ctx context.Context, customer, subject string, since time.Time) ([]activities.Discount, error) {
+	out, err := queryAll(ctx, s.r(), scanDiscount, `SELECT `+discountCols+` FROM discounts
+		WHERE customer = ? AND subject = ? AND given_at >= ? ORDER BY given_at DESC, key`, customer, subject, dbTime(since))
+	if err != nil {
+		return nil, fmt.Errorf("unable to find discounts: %w", err)
+	}
+	if out == nil {
+		out = []activities.Discount{}
+	}
+	return out, nil
+}

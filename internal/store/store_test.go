@@ -97,6 +97,7 @@ func runSuite(t *testing.T, fresh newDSN) {
 		{"Outbox", testOutbox},
 		{"NotFound", testNotFound},
 		{"EmptyKey", testEmptyKey},
+		{"Discounts", testDiscounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -576,4 +577,38 @@ func TestOpenRefusesTemporalDatabase(t *testing.T) {
 	require.NoError(t, db.Close())
 	_, err = store.Open(context.Background(), path)
 	require.ErrorContains(t, err, "Temporal database")
+}
+
+func testDiscounts(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+
+	none, err := s.FindDiscounts(ctx, "79030000001", "BackOffice", t0.AddDate(0, -4, 0))
+	require.NoError(t, err)
+	assert.Equal(t, []activities.Discount{}, none)
+
+	old := activities.Discount{Key: "k-disc-old", CaseID: "case-1", Customer: "79030000001", Subject: "BackOffice", GivenAt: t0.AddDate(0, -5, 0)}
+	recent := activities.Discount{Key: "k-disc-recent", CaseID: "case-2", Customer: "79030000001", Subject: "BackOffice", GivenAt: t0.AddDate(0, -2, 0)}
+	for _, d := range []activities.Discount{old, recent,
+		{Key: "k-disc-other-subject", CaseID: "case-3", Customer: "79030000001", Subject: "Роуминг", GivenAt: t0.AddDate(0, -1, 0)},
+		{Key: "k-disc-other-customer", CaseID: "case-4", Customer: "79030000002", Subject: "BackOffice", GivenAt: t0.AddDate(0, -1, 0)},
+	} {
+		got, err := s.RecordDiscount(ctx, d)
+		require.NoError(t, err)
+		assert.True(t, d.GivenAt.Equal(got.GivenAt))
+	}
+	again, err := s.RecordDiscount(ctx, activities.Discount{Key: "k-disc-recent", CaseID: "changed", Customer: "x", Subject: "y"})
+	require.NoError(t, err)
+	assert.Equal(t, "case-2", again.CaseID, "a repeated key changes nothing")
+
+	found, err := s.FindDiscounts(ctx, "79030000001", "BackOffice", t0.AddDate(0, -4, 0))
+	require.NoError(t, err)
+	require.Len(t, found, 1, "only the same customer's, on the same subject, within the window: %+v", found)
+	assert.Equal(t, "k-disc-recent", found[0].Key)
+	all, err := s.FindDiscounts(ctx, "79030000001", "BackOffice", t0.AddDate(-1, 0, 0))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"k-disc-recent", "k-disc-old"}, []string{all[0].Key, all[1].Key}, "newest first")
+
+	_, err = s.RecordDiscount(ctx, activities.Discount{CaseID: "case-5"})
+	require.Error(t, err)
 }
