@@ -20,6 +20,8 @@ var registry = []*CaseType{
 	claimType,
 	disputeType,
 	consultationType,
+	callType,
+	leadType,
 }
 
 // CaseType is everything the platform knows about a case type: its machine, its
