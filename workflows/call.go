@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -47,7 +48,7 @@ type callCase struct {
 func newCallCase(_ workflow.Context, c *caseCore, in *CallInput) (Behaviour, error) {
 	w := &callCase{caseCore: c, in: in, opts: &in.Env.Options}
 	w.data = CallData{Intake: in.Intake, Conduct: []ConductCount{}}
-	for _, r := range ConductReasons[:4] {
+	for _, r := range countedReasons {
 		n := w.opts.Warnings[r]
 		w.data.Conduct = append(w.data.Conduct, ConductCount{Reason: r, Warnings: n, WarningsLeft: n})
 	}
@@ -123,11 +124,7 @@ func (w *callCase) Apply(ctx workflow.Context, ev *Event) error {
 // breach counts one breach of reason and answers how many warnings remain; the
 // breach past the count ends the call.
 func (w *callCase) breach(ctx workflow.Context, reason string) error {
-	i := 0
-	for w.data.Conduct[i].Reason != reason {
-		i++
-	}
-	c := &w.data.Conduct[i]
+	c := &w.data.Conduct[slices.Index(countedReasons, reason)]
 	c.Breaches++
 	left := c.Warnings - c.Breaches
 	c.WarningsLeft = max(left, 0)

@@ -21,6 +21,10 @@ const (
 // ConductReasons are the reasons a warn event may give.
 var ConductReasons = []string{ReasonInsult, ReasonObscenity, ReasonNonConstructive, ReasonOffTopic, ReasonInaudible}
 
+// countedReasons are the reasons counted against warnings, in the seed's order;
+// inaudible counts standard phrases instead.
+var countedReasons = []string{ReasonInsult, ReasonObscenity, ReasonNonConstructive, ReasonOffTopic}
+
 // DefaultCallWarnings are the seed's counts: how many warnings (answers, for a
 // non-constructive dialogue) a reason gets; the next breach ends the call.
 var DefaultCallWarnings = map[string]int{
