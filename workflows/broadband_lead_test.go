@@ -85,7 +85,9 @@ func (s *leadSuite) TestWindowAcrossWeekend() {
 	s.At(s.Env, start.Add(time.Minute), func() { opened, _ = s.view(s.Env) })
 	s.At(s.Env, due.Add(-time.Minute), func() { before, _ = s.view(s.Env) })
 	s.At(s.Env, due.Add(time.Second), func() { after, _ = s.view(s.Env) })
-	s.At(s.Env, due.Add(time.Hour), func() { s.Send(s.Env, "called", sm.LeadCalledBackEvent, operator, CalledBackData{Note: "договорились о встрече"}) })
+	s.At(s.Env, due.Add(time.Hour), func() {
+		s.Send(s.Env, "called", sm.LeadCalledBackEvent, operator, CalledBackData{Note: "договорились о встрече"})
+	})
 	s.At(s.Env, due.Add(2*time.Hour), func() { s.Send(s.Env, "close", sm.LeadClose, operator, LeadCloseData{Outcome: "договор"}) })
 	s.start(s.Env, businessLead())
 

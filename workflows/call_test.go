@@ -80,7 +80,7 @@ func (s *callSuite) TestEachReasonAtItsCount() {
 			s.Equal(sm.CallEnded, s.outcomes[last].View.State)
 			v, data := s.result(env)
 			s.Equal(tc.reason, data.EndReason)
-			s.True(data.EndedAt.Equal(start.Add(time.Duration(tc.warnings+1)*time.Minute)))
+			s.True(data.EndedAt.Equal(start.Add(time.Duration(tc.warnings+1) * time.Minute)))
 			s.Equal(sm.CallConductLimit, v.History[len(v.History)-1].Event)
 			s.Nil(data.SMS, "no SMS for a conduct end")
 			s.Empty(s.SMS.Sent())
@@ -167,7 +167,7 @@ func (s *callSuite) TestInaudiblePhrasesRunOut() {
 	s.True(s.answer("p3").Answer.EndCall)
 	_, d := s.result(s.Env)
 	s.Equal("inaudible_phrases", d.EndReason)
-	s.True(d.EndedAt.Equal(start.Add(9*time.Second)))
+	s.True(d.EndedAt.Equal(start.Add(9 * time.Second)))
 	s.Len(s.SMS.Sent(), 1)
 }
 
@@ -181,14 +181,16 @@ func (s *callSuite) TestHeardStopsTheWindow() {
 	var mid CaseView
 	s.At(s.Env, start.Add(time.Minute), func() { s.ViewOf(s.Env, &mid) })
 	s.At(s.Env, start.Add(2*time.Minute), func() { s.Send(s.Env, "p1b", sm.CallWarn, operator, WarnData{Reason: ReasonInaudible}) })
-	s.At(s.Env, start.Add(2*time.Minute+5*time.Second), func() { s.Send(s.Env, "end", sm.CallEndCall, operator, EndCallData{Note: "клиента не слышно"}) })
+	s.At(s.Env, start.Add(2*time.Minute+5*time.Second), func() {
+		s.Send(s.Env, "end", sm.CallEndCall, operator, EndCallData{Note: "клиента не слышно"})
+	})
 	s.start(s.Env, callOptions())
 	s.Applied("heard", "end")
 	s.Equal(sm.CallInCall, mid.State, "heard again: the window ended nothing")
 	s.Equal(2, s.answer("p1b").Answer.WarningsLeft, "a new spell counts its phrases afresh")
 	_, d := s.result(s.Env)
 	s.Equal("operator", d.EndReason)
-	s.True(d.EndedAt.Equal(start.Add(2*time.Minute+5*time.Second)))
+	s.True(d.EndedAt.Equal(start.Add(2*time.Minute + 5*time.Second)))
 	s.Len(s.SMS.Sent(), 1, "ended by the operator while unheard: the standard SMS")
 }
 
