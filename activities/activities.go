@@ -21,6 +21,9 @@ type Activities struct {
 	From string
 	// Cases opens linked cases; nil where no case opens another.
 	Cases CaseOpener
+	// SMS sends text messages; nil where the worker has no SMS gateway (then
+	// every SMS fails permanently and becomes a supervisor's task).
+	SMS SMSSender
 }
 
 // OpenCase opens a case of another type (once per key) and returns it.
@@ -84,6 +87,40 @@ func (a *Activities) SendMail(ctx context.Context, in SendMailInput) (*SendMailR
 		return nil, classify(fmt.Errorf("unable to send %s: %w", in.Step, err))
 	}
 	return &SendMailResult{OutboxID: sent.ID, MessageID: sent.MessageID, Subject: subject, SentAt: sent.SentAt, Duplicate: sent.Duplicate}, nil
+}
+
+// SendSMSInput asks for one text message. Key is the idempotency key (workflow
+// ID + step) made by the workflow.
+type SendSMSInput struct {
+	Key    string `json:"key"`
+	CaseID string `json:"case_id"`
+	Step   string `json:"step"`
+	To     string `json:"to"`
+	Text   string `json:"text"`
+}
+
+// SendSMSResult is what the SMS outbox recorded.
+type SendSMSResult struct {
+	OutboxID  int64     `json:"outbox_id"`
+	SentAt    time.Time `json:"sent_at"`
+	Duplicate bool      `json:"duplicate"`
+}
+
+// SendSMS hands a text message to the SMS sender, once per key.
+func (a *Activities) SendSMS(ctx context.Context, in SendSMSInput) (*SendSMSResult, error) {
+	if a.SMS == nil {
+		err := fmt.Errorf("unable to send sms %s: this worker has no SMS sender", in.Step)
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
+	if in.To == "" {
+		err := fmt.Errorf("unable to send sms %s: no recipient number", in.Step)
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
+	sent, err := a.SMS.SendSMS(ctx, SMS{Key: in.Key, CaseID: in.CaseID, Step: in.Step, To: in.To, Text: in.Text})
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to send sms %s: %w", in.Step, err))
+	}
+	return &SendSMSResult{OutboxID: sent.ID, SentAt: sent.SentAt, Duplicate: sent.Duplicate}, nil
 }
 
 // CreateConsultation records a GSIS consultation (idempotent by Key).

@@ -196,3 +196,29 @@ type OpenedCase struct {
 type CaseOpener interface {
 	OpenCase(ctx context.Context, in OpenCaseInput) (OpenedCase, error)
 }
+
+// SMS is one outgoing text message. Key identifies the (case, step) that sends
+// it: an adapter delivers each key at most once and answers a repeated Send with
+// the stored message.
+type SMS struct {
+	Key    string `json:"key"`
+	CaseID string `json:"case_id"`
+	Step   string `json:"step"`
+	To     string `json:"to"`
+	Text   string `json:"text"`
+}
+
+// SentSMS is a text message as the outbox recorded it.
+type SentSMS struct {
+	SMS
+	ID     int64     `json:"id"`
+	SentAt time.Time `json:"sent_at"`
+	// Duplicate is true when the key had already been sent and nothing went out now.
+	Duplicate bool `json:"duplicate"`
+}
+
+// SMSSender delivers text messages exactly once per SMS.Key and keeps them in
+// its outbox, as a Mailer does letters.
+type SMSSender interface {
+	SendSMS(ctx context.Context, m SMS) (SentSMS, error)
+}

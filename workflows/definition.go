@@ -39,6 +39,9 @@ type Policy struct {
 // NoOptions is the options of a case type that has none.
 type NoOptions struct{}
 
+// NoDirectory is the directory of a case type that reads no directory roles.
+type NoDirectory struct{}
+
 // Definition declares a case type: everything the platform needs to know of it.
 // I is the intake body, D the directory roles the type reads (a struct whose
 // fields are keys of the config's `directory` section, each with a `doc` tag),

@@ -35,6 +35,7 @@ type CaseHarness struct {
 	Mailer  *activitiestest.Mailer
 	Records *activitiestest.Records
 	Opener  *FakeOpener
+	SMS     *activitiestest.SMSSender
 
 	outcomes map[string]Outcome
 	updates  int
@@ -55,6 +56,7 @@ func (h *CaseHarness) SetupSuite() {
 // SetupTest gives each test fresh mail, records and an environment.
 func (h *CaseHarness) SetupTest() {
 	h.Mailer, h.Records, h.Opener = &activitiestest.Mailer{}, &activitiestest.Records{}, &FakeOpener{}
+	h.SMS = &activitiestest.SMSSender{}
 	h.outcomes, h.updates = map[string]Outcome{}, 0
 	h.Env = h.NewEnv(time.Time{})
 }
@@ -66,7 +68,7 @@ func (h *CaseHarness) AfterTest(_, _ string) { h.Env.AssertExpectations(h.T()) }
 // a non-zero start sets its clock.
 func (h *CaseHarness) NewEnv(start time.Time) *testsuite.TestWorkflowEnvironment {
 	env := h.NewTestWorkflowEnvironment()
-	Register(env, &activities.Activities{Mail: h.Mailer, Records: h.Records, From: "caseflow@example.com", Cases: h.Opener})
+	Register(env, &activities.Activities{Mail: h.Mailer, Records: h.Records, From: "caseflow@example.com", Cases: h.Opener, SMS: h.SMS})
 	if !start.IsZero() {
 		env.SetStartTime(start)
 	}

@@ -21,6 +21,8 @@ var registry = []*CaseType{
 	disputeType,
 	consultationType,
 	telecomType,
+	callType,
+	leadType,
 }
 
 // CaseType is everything the platform knows about a case type: its machine, its

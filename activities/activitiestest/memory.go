@@ -355,3 +355,45 @@ func (r *Records) FindDiscounts(ctx context.Context, customer, subject string, s
 	slices.SortStableFunc(out, func(a, b activities.Discount) int { return b.GivenAt.Compare(a.GivenAt) })
 	return out, nil
 }
+
+var _ activities.SMSSender = (*SMSSender)(nil)
+
+// SMSSender keeps text messages in memory, once per key.
+type SMSSender struct {
+	mu    sync.Mutex
+	sent  []activities.SentSMS
+	tries map[string]int
+	// SendFn, when set, is called before a message is stored; an error fails the send.
+	SendFn func(m activities.SMS, attempt int) error
+}
+
+// SendSMS stores the message unless its key was sent before.
+func (s *SMSSender) SendSMS(_ context.Context, m activities.SMS) (activities.SentSMS, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range s.sent {
+		if x.Key == m.Key {
+			x.Duplicate = true
+			return x, nil
+		}
+	}
+	if s.tries == nil {
+		s.tries = map[string]int{}
+	}
+	s.tries[m.Key]++
+	if s.SendFn != nil {
+		if err := s.SendFn(m, s.tries[m.Key]); err != nil {
+			return activities.SentSMS{}, err
+		}
+	}
+	x := activities.SentSMS{SMS: m, ID: int64(len(s.sent) + 1), SentAt: time.Now().UTC()}
+	s.sent = append(s.sent, x)
+	return x, nil
+}
+
+// Sent lists the messages sent, oldest first.
+func (s *SMSSender) Sent() []activities.SentSMS {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.sent)
+}

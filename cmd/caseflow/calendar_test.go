@@ -123,7 +123,7 @@ func TestCalendarCLIErrors(t *testing.T) {
 		{"two things to add", []string{"calendar", "add", "--working-days", "1", "--working-hours", "3"}, "give only one of --working-hours, --working-days"},
 		{"unknown policy", []string{"calendar", "add", "--policy", "plc.nope"}, `--policy plc.nope: unknown SLA policy "plc.nope"`},
 		{"policy with a calendar", []string{"calendar", "add", "--policy", "plc.verdict", "--calendar", "24x7"}, "drop --calendar"},
-		{"unknown calendar", []string{"calendar", "workdays", "--year", "2025", "--calendar", "moon"}, `--calendar moon: unknown calendar "moon" (have 24x7, default)`},
+		{"unknown calendar", []string{"calendar", "workdays", "--year", "2025", "--calendar", "moon"}, `--calendar moon: unknown calendar "moon" (have 24x7, business_line, default)`},
 		{"no year", []string{"calendar", "workdays"}, "--year is required"},
 		{"bad year", []string{"calendar", "workdays", "--year", "0"}, `invalid value "0" for flag --year`},
 		{"bad month", []string{"calendar", "show", "--month", "2026-13"}, `invalid value "2026-13" for flag -month: want YYYY-MM`},

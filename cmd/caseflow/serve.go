@@ -232,6 +232,9 @@ func newWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.
 		Records: st,
 		From:    cfg.Mail.From,
 		Cases:   &cases.Starter{Client: c, Settings: cfg.Settings},
+		// Text messages queue in the store's SMS outbox, once per key; no
+		// gateway delivers them yet (the Infocentre's SMS program reads them).
+		SMS: st,
 	})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("unable to start worker: %w", err)

@@ -346,7 +346,8 @@ func TestLabourCodeFallback(t *testing.T) {
 	// 1–8 January by art. 112.
 	assert.True(t, at("2027-01-12 10:00").Equal(d.Due), "got %s", d.Due)
 	assert.Equal(t, []string{"calendar default: no production-calendar data for 2027, using Labour Code art. 112 holidays"}, d.Basis.Warnings)
-	assert.Equal(t, []string{"calendar default: no production-calendar data for 2027, using Labour Code art. 112 holidays"},
+	assert.Equal(t, []string{"calendar business_line: no production-calendar data for 2027, using Labour Code art. 112 holidays",
+		"calendar default: no production-calendar data for 2027, using Labour Code art. 112 holidays"},
 		policySet().CheckYears(2026, 2027))
 }
 
@@ -471,4 +472,20 @@ func TestLazyPreparation(t *testing.T) {
 	c := &Calendar{Name: "lazy", Zone: DefaultZone, Hours: DefaultWeek(), Years: ShippedYears()}
 	assert.True(t, at("2025-10-15 18:00").Equal(c.AddWorking(at("2025-10-15 15:00"), 3*time.Hour)))
 	assert.Equal(t, defaultCal(t).Version(), c.Version(), `"" holidays is "ru"`)
+}
+
+func TestBusinessLineCalendar(t *testing.T) {
+	c, err := Default().Calendar(BusinessLineCalendar)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		at   string
+		open bool
+	}{
+		{"2026-12-01 07:59", false}, {"2026-12-01 08:00", true}, {"2026-12-01 19:59", true},
+		{"2026-12-01 20:00", false}, {"2026-12-05 12:00", false}, {"2026-01-05 12:00", false},
+	} {
+		at, err := time.ParseInLocation("2006-01-02 15:04", tc.at, time.FixedZone("MSK", 3*3600))
+		require.NoError(t, err)
+		assert.Equal(t, tc.open, c.IsWorkingTime(at), tc.at)
+	}
 }

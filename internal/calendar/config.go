@@ -128,7 +128,7 @@ func ParseConfig(b []byte) (Config, error) {
 func (c Config) Build() (*Set, []string, error) {
 	s := Default()
 	var warnings []string
-	builtin := map[string]bool{DefaultCalendar: true, AllDayCalendar: true}
+	builtin := map[string]bool{DefaultCalendar: true, AllDayCalendar: true, BusinessLineCalendar: true}
 	shipped := ShippedYears()
 
 	// Built-in calendars first, so a new calendar copies its base as configured.
@@ -156,7 +156,7 @@ func (c Config) Build() (*Set, []string, error) {
 			if base == "" {
 				base = DefaultCalendar
 			}
-			if !builtin[base] {
+			if base != DefaultCalendar && base != AllDayCalendar {
 				return nil, nil, fmt.Errorf("calendar %s: base %q: want %q or %q", name, base, DefaultCalendar, AllDayCalendar)
 			}
 			cal = s.Calendars[base].clone()

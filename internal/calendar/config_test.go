@@ -49,8 +49,9 @@ func TestLoadConfigFile(t *testing.T) {
 	s, warnings, err := cfg.Build()
 	require.NoError(t, err)
 	// The config gives default 2027, and the new calendars copy default as
-	// configured, so no calendar lacks 2027.
-	assert.Empty(t, warnings)
+	// configured, so no calendar lacks 2027 but the business line's, which the
+	// config leaves alone.
+	assert.Equal(t, []string{"calendar business_line: no production-calendar data for 2027, using Labour Code art. 112 holidays"}, warnings)
 
 	def, err := s.Calendar(DefaultCalendar)
 	require.NoError(t, err)
@@ -97,7 +98,8 @@ func TestBuildWarnings(t *testing.T) {
 
 	_, warnings, err = Config{Now: time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC)}.Build()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"calendar default: no production-calendar data for 2027, using Labour Code art. 112 holidays"}, warnings)
+	assert.Equal(t, []string{"calendar business_line: no production-calendar data for 2027, using Labour Code art. 112 holidays",
+		"calendar default: no production-calendar data for 2027, using Labour Code art. 112 holidays"}, warnings)
 
 	_, warnings, err = Config{Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}.Build()
 	require.NoError(t, err)

@@ -113,9 +113,9 @@ func TestDue(t *testing.T) {
 	assert.EqualError(t, err, `unknown SLA policy "plc.nothing"`)
 	s.Policies["orphan"] = Policy{Name: "orphan", Amount: 1, Unit: Hours, Calendar: "mars"}
 	_, err = s.Due("orphan", at("2025-10-15 10:00"))
-	assert.EqualError(t, err, `sla orphan: unknown calendar "mars" (have 24x7, default)`)
+	assert.EqualError(t, err, `sla orphan: unknown calendar "mars" (have 24x7, business_line, default)`)
 	_, err = s.Calendar("mars")
-	assert.EqualError(t, err, `unknown calendar "mars" (have 24x7, default)`)
+	assert.EqualError(t, err, `unknown calendar "mars" (have 24x7, business_line, default)`)
 	assert.ErrorContains(t, s.Validate(), `sla orphan: unknown calendar "mars"`)
 
 	s.Policies["next"] = Policy{Name: "next", Amount: 1, Unit: NextWorkingDay, Calendar: DefaultCalendar}

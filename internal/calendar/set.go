@@ -14,6 +14,11 @@ const (
 	DefaultCalendar = "default"
 	// AllDayCalendar is plain time: every day 00:00–24:00, no holidays.
 	AllDayCalendar = "24x7"
+	// BusinessLineCalendar is the business line's hours (telecom seed: «в
+	// будние дни с 8:00 до 20:00»): Europe/Moscow, Mon–Fri 08:00–20:00 with the
+	// Russian production calendar. A line's hours are not an SLA's: it says
+	// whether the line answers now.
+	BusinessLineCalendar = "business_line"
 	// DefaultZone is the zone of the built-in calendars.
 	DefaultZone = "Europe/Moscow"
 )
@@ -63,7 +68,14 @@ func DefaultWeek() Week {
 	return Week{Mon: d, Tue: d, Wed: d, Thu: d, Fri: d}
 }
 
-// Default returns a new Set with the built-in calendars ("default" and "24x7")
+// businessLineWeek is Mon–Fri 08:00–20:00.
+func businessLineWeek() Week {
+	d := "08:00-20:00"
+	return Week{Mon: d, Tue: d, Wed: d, Thu: d, Fri: d}
+}
+
+// Default returns a new Set with the built-in calendars ("default", "24x7" and
+// "business_line")
 // and no policies: case types declare theirs (Config.Defaults).
 func Default() *Set {
 	all := "00:00-24:00"
@@ -81,6 +93,13 @@ func Default() *Set {
 				Zone:     DefaultZone,
 				Hours:    Week{Mon: all, Tue: all, Wed: all, Thu: all, Fri: all, Sat: all, Sun: all},
 				Holidays: HolidaysNone,
+			},
+			BusinessLineCalendar: {
+				Name:     BusinessLineCalendar,
+				Zone:     DefaultZone,
+				Hours:    businessLineWeek(),
+				Holidays: HolidaysRU,
+				Years:    ShippedYears(),
 			},
 		},
 		Policies: map[string]Policy{},

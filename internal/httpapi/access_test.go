@@ -48,11 +48,13 @@ var wantRoutes = map[string]wantRoute{
 
 // wantIntake is who may open a case of each type.
 var wantIntake = map[string][]string{
-	"plc":          {"operator", "expert", "supervisor", "admin"},
-	"reclamation":  everyRole,
-	"consultation": {"operator", "expert", "supervisor", "admin"},
-	"dispute":      {"operator", "expert", "supervisor", "admin"},
-	"telecom_case": {"operator", "expert", "supervisor", "admin"},
+	"plc":            {"operator", "expert", "supervisor", "admin"},
+	"reclamation":    everyRole,
+	"consultation":   {"operator", "expert", "supervisor", "admin"},
+	"dispute":        {"operator", "expert", "supervisor", "admin"},
+	"telecom_case":   {"operator", "expert", "supervisor", "admin"},
+	"call":           {"operator", "expert", "supervisor", "admin"},
+	"broadband_lead": {"operator", "expert", "supervisor", "admin"},
 }
 
 // taskDone is who may send the platform's task_done: any role (the workflow
@@ -117,6 +119,17 @@ var wantEvents = map[string]map[string][]string{
 		"registered":  {"operator", "expert", "supervisor", "admin"},
 		"complete":    {"operator", "expert", "supervisor", "admin"},
 		"cancel":      {"operator", "expert", "supervisor", "admin"},
+	},
+	"call": {
+		"task_done": taskDone,
+		"warn":      {"operator", "expert", "supervisor", "admin"},
+		"heard":     {"operator", "expert", "supervisor", "admin"},
+		"end_call":  {"operator", "expert", "supervisor", "admin"},
+	},
+	"broadband_lead": {
+		"task_done":   taskDone,
+		"called_back": {"operator", "expert", "supervisor", "admin"},
+		"close":       {"operator", "expert", "supervisor", "admin"},
 	},
 }
 

@@ -71,7 +71,8 @@ func startHarness() (*harness, error) {
 		return nil
 	}}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Mail: env.mailer, Records: &activitiestest.Records{}, From: "caseflow@example.com"})
+	env.sms = &activitiestest.SMSSender{}
+	workflows.Register(w, &activities.Activities{Mail: env.mailer, Records: &activitiestest.Records{}, From: "caseflow@example.com", SMS: env.sms})
 	if err := w.Start(); err != nil {
 		return nil, err
 	}

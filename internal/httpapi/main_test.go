@@ -90,6 +90,7 @@ type harness struct {
 	tc        client.Client
 	namespace string
 	mailer    *activitiestest.Mailer
+	sms       *activitiestest.SMSSender
 	// failMail holds case IDs whose letters fail for good (each failure opens a
 	// supervisor task on the case).
 	failMail sync.Map

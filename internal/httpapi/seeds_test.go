@@ -20,6 +20,18 @@ var seedIntakes = map[string][]string{
 		`{"type":"telecom_case","category":"BackOffice","subject":"x","customer_kind":"b2g","description":"x","created_by":"operator-1"}`,
 		`{"type":"telecom_case","category":"BackOffice","subject":"x","customer_kind":"b2b","description":"x"}`,
 	},
+	"call": {
+		// workflows call_test.go conductIntake
+		`{"type":"call","channel":"phone","caller_number":"+7 903 000-00-01","call_id":"c-1"}`,
+		`{"type":"call","caller_number":"0611"}`,
+	},
+	"broadband_lead": {
+		// workflows broadband_lead_test.go businessLead
+		`{"type":"broadband_lead","channel":"phone","caller":"potential_business","city":"Казань","contact_person":"Иванов Иван","phone":"+7 843 000-00-01","organisation":"ООО Ромашка"}`,
+		`{"type":"broadband_lead","caller":"partner"}`,
+		`{"type":"broadband_lead","caller":"potential_business","city":"Казань"}`,
+		`{"type":"broadband_lead","caller":"friend"}`,
+	},
 	"dispute": {
 		// workflows dispute_test.go disputeIntake
 		`{"type":"dispute","channel":"phone","path":"hotline","customer":{"full_name":"Петров Пётр","phone":"+7 912 000-00-01"},"product":{"brand":"Haier","model":"HW70","category":"washing_machine"},"description":"Не отжимает после ремонта","request_number":"SR-1001","asc_report_available":true,"documents":["act-1001.pdf"]}`,
@@ -106,6 +118,15 @@ var seedEvents = map[string]map[string][]string{
 		},
 		"task_reported":       {`{"task_id":"c1-t9","report":"Дозатор заменён, акт 45"}`},
 		"client_confirmation": {`{"resolved":true,"comment":"Клиент подтвердил устранение"}`, `{"resolved":false,"comment":"Недолив повторился"}`, `{"resolved":true,"hearing_date":"2025-10-24"}`},
+	},
+	"call": {
+		"warn":     {`{"reason":"obscenity"}`, `{"reason":"inaudible"}`, `{"reason":"rude"}`},
+		"heard":    {`{}`},
+		"end_call": {`{"note":"клиента не слышно"}`, `{}`},
+	},
+	"broadband_lead": {
+		"called_back": {`{"note":"договорились о встрече"}`, `{}`},
+		"close":       {`{"outcome":"договор"}`, `{}`},
 	},
 	"consultation": {
 		"call_ended":  {`{}`, `{"at":"2026-11-23T10:05:00+03:00","transferred_to":"b2b"}`, `{"at":"yesterday"}`},

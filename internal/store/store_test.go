@@ -95,6 +95,7 @@ func runSuite(t *testing.T, fresh newDSN) {
 		{"ListCaseRecords", testListCaseRecords},
 		{"FindServiceRequest", testFindServiceRequest},
 		{"Outbox", testOutbox},
+		{"SMSOutbox", testSMSOutbox},
 		{"NotFound", testNotFound},
 		{"EmptyKey", testEmptyKey},
 		{"Discounts", testDiscounts},
@@ -611,4 +612,26 @@ func testDiscounts(t *testing.T, dsn string) {
 
 	_, err = s.RecordDiscount(ctx, activities.Discount{CaseID: "case-5"})
 	require.Error(t, err)
+}
+
+func testSMSOutbox(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	m := activities.SMS{Key: "call:c1/inaudible-sms", CaseID: "c1", Step: "inaudible-sms", To: "+7 903 000-00-01", Text: "перезвоните по номеру 0611"}
+	first, err := s.SendSMS(ctx, m)
+	require.NoError(t, err)
+	assert.False(t, first.Duplicate)
+	assert.Equal(t, m, first.SMS)
+	assert.True(t, t0.Equal(first.SentAt))
+	m.Text = "changed"
+	again, err := s.SendSMS(ctx, m)
+	require.NoError(t, err)
+	assert.True(t, again.Duplicate, "a repeated key queues nothing")
+	assert.Equal(t, first.ID, again.ID)
+	assert.Equal(t, "перезвоните по номеру 0611", again.Text)
+	list, err := s.ListSMS(ctx, "c1")
+	require.NoError(t, err)
+	assert.Len(t, list, 1)
+	_, err = s.SendSMS(ctx, activities.SMS{CaseID: "c1"})
+	assert.Error(t, err)
 }
