@@ -8,7 +8,7 @@ BENCH_ARGS ?=
 # Fuzz runs in make test are a fixed number of inputs per target (FUZZTIME=30s for longer).
 FUZZTIME ?= 5000x
 
-.PHONY: run build test test-short test-crash fuzz bench lint vet clean
+.PHONY: run build test test-race test-short test-crash fuzz bench lint vet clean
 
 ## run: caseflow dev — embedded Temporal + Web UI, worker and HTTP API on loopback
 run:
@@ -21,7 +21,14 @@ build:
 ## test: every test, including the embedded-server integration tests and short fuzz runs
 test: vet lint
 	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) test-race
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
+
+## test-race: the packages whose code is shared between goroutines of one process
+## (decoded snapshots shared by every case, the workflows' tests) under the race
+## detector; the embedded server's packages stay out (minutes longer)
+test-race:
+	$(GO) test -race -count=1 ./internal/payload/ ./internal/cases/ ./internal/strictjson/ ./workflows/ ./activities/...
 
 ## test-short: unit and workflow tests only (seconds)
 test-short:

@@ -447,6 +447,9 @@ func (s *plcSuite) TestTransientMailFailureIsRetriedWithoutDuplicates() {
 	v := s.result()
 	s.Empty(v.Tasks)
 	s.Len(s.Mailer.ByStep("plc-request"), 1)
+	// The fake outbox keeps a key once, so count what the case asked for: two
+	// refused attempts and one delivery, never a send after the delivery.
+	s.Equal(3, s.Mailer.Calls(WorkflowID("plc", s.caseID)+"/plc-request"), "retried until delivered, then never again")
 }
 
 func TestPLCIntakeValidation(t *testing.T) {

@@ -23,6 +23,7 @@ type Mailer struct {
 	mu    sync.Mutex
 	sent  []activities.SentMail
 	tries map[string]int
+	calls map[string]int
 	// SendFn, when set, is called before a letter is stored; an error fails the send.
 	SendFn func(m activities.Mail, attempt int) error
 	// Delay, when set, is slept before each send (benchmarks' fixed latency).
@@ -40,6 +41,10 @@ func (m *Mailer) Send(ctx context.Context, mail activities.Mail) (activities.Sen
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.calls == nil {
+		m.calls = map[string]int{}
+	}
+	m.calls[mail.Key]++
 	for _, s := range m.sent {
 		if s.Key == mail.Key {
 			s.Duplicate = true
@@ -58,6 +63,14 @@ func (m *Mailer) Send(ctx context.Context, mail activities.Mail) (activities.Sen
 	s := activities.SentMail{Mail: mail, ID: int64(len(m.sent) + 1), MessageID: "<" + mail.Key + "@test>", SentAt: time.Now().UTC()}
 	m.sent = append(m.sent, s)
 	return s, nil
+}
+
+// Calls counts the sends asked for a key: failed attempts, the delivery, and
+// any repeat the outbox answered as a duplicate.
+func (m *Mailer) Calls(key string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.calls[key]
 }
 
 // Sent lists the letters sent, oldest first.

@@ -17,6 +17,9 @@ import (
 // server and checks that every scenario reports figures and ratios. It judges no
 // timing: a slow machine passes.
 func TestRunReportsEveryScenario(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the bench's toy run boots an embedded server and measures for about a minute: skipped with -short")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var table, progress bytes.Buffer
