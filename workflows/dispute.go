@@ -311,22 +311,12 @@ func (w *disputeCase) openTaskFor(ctx workflow.Context, role, kind, title string
 
 // finishTasks completes the open tasks of the kinds (all kinds when none given).
 func (w *disputeCase) finishTasks(ctx workflow.Context, by, report string, kinds ...string) {
-	for i := range w.data.Tasks {
-		t := &w.data.Tasks[i]
-		if len(kinds) == 0 || slices.Contains(kinds, t.Kind) {
-			w.completeTask(ctx, t, by, report, nil)
-		}
-	}
+	w.caseCore.finishTasks(ctx, w.data.Tasks, by, report, kinds...)
 }
 
 // dueTask finds a dispute task for the core's watcher.
 func (w *disputeCase) dueTask(id string) *DueTask {
-	for i := range w.data.Tasks {
-		if w.data.Tasks[i].TaskID == id {
-			return &w.data.Tasks[i]
-		}
-	}
-	return nil
+	return w.data.Tasks.Find(id)
 }
 
 // taskReminded: the dispute's tasks have no reminder letters.

@@ -465,7 +465,7 @@ type DisputeData struct {
 	ServiceRequest string          `json:"service_request_number,omitempty"`
 	Handoff        *DisputeHandoff `json:"handoff,omitempty"`
 	// Tasks are the dispute's tasks with a due date, open and done.
-	Tasks []DueTask `json:"tasks"`
+	Tasks DueTasks `json:"tasks"`
 }
 
 // EngineerAnswer is the engineer's answer as recorded.

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +44,31 @@ type DueTask struct {
 
 // Open reports whether the task still waits for its assignee.
 func (t *DueTask) Open() bool { return t.Status == TaskStatusOpen || t.Status == TaskStatusOverdue }
+
+// DueTasks is a case type's list of due tasks, open and done, as its data keeps
+// them.
+type DueTasks []DueTask
+
+// Find is the task with the ID; nil when there is none. The pointer is good
+// until the next task is added.
+func (ts DueTasks) Find(id string) *DueTask {
+	for i := range ts {
+		if ts[i].TaskID == id {
+			return &ts[i]
+		}
+	}
+	return nil
+}
+
+// finishTasks completes the open tasks of the kinds in ts (all kinds when none
+// given).
+func (c *caseCore) finishTasks(ctx workflow.Context, ts DueTasks, by, report string, kinds ...string) {
+	for i := range ts {
+		if len(kinds) == 0 || slices.Contains(kinds, ts[i].Kind) {
+			c.completeTask(ctx, &ts[i], by, report, nil)
+		}
+	}
+}
 
 // taskKeeper is the behaviour of a case type with due tasks.
 type taskKeeper interface {

@@ -196,22 +196,12 @@ func (w *telecomCase) overdue(ctx workflow.Context) bool {
 
 // finishTasks completes the open tasks of the kinds (all kinds when none given).
 func (w *telecomCase) finishTasks(ctx workflow.Context, by, report string, kinds ...string) {
-	for i := range w.data.Tasks {
-		t := &w.data.Tasks[i]
-		if len(kinds) == 0 || slices.Contains(kinds, t.Kind) {
-			w.completeTask(ctx, t, by, report, nil)
-		}
-	}
+	w.caseCore.finishTasks(ctx, w.data.Tasks, by, report, kinds...)
 }
 
 // dueTask finds a CASE's task for the core's watcher.
 func (w *telecomCase) dueTask(id string) *DueTask {
-	for i := range w.data.Tasks {
-		if w.data.Tasks[i].TaskID == id {
-			return &w.data.Tasks[i]
-		}
-	}
-	return nil
+	return w.data.Tasks.Find(id)
 }
 
 // taskReminded: the CASE's tasks have no reminder letters.

@@ -332,5 +332,5 @@ type TelecomData struct {
 	Discount      TelecomDiscountAnswer `json:"discount"`
 	DiscountGiven string                `json:"discount_given,omitempty"`
 	ClosedAt      *time.Time            `json:"closed_at,omitempty"`
-	Tasks         []DueTask             `json:"tasks"`
+	Tasks         DueTasks              `json:"tasks"`
 }
