@@ -13,11 +13,7 @@ import (
 )
 
 func leadOptions() LeadOptions {
-	var o LeadOptions
-	if err := o.Validate(); err != nil {
-		panic(err)
-	}
-	return o
+	return Defaulted(LeadOptions{})
 }
 
 func businessLead() LeadIntake {

@@ -15,11 +15,7 @@ import (
 )
 
 func callOptions() CallOptions {
-	var o CallOptions
-	if err := o.Validate(); err != nil {
-		panic(err)
-	}
-	return o
+	return Defaulted(CallOptions{})
 }
 
 func conductIntake() CallIntake {

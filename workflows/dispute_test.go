@@ -36,11 +36,7 @@ func disputeDirectory() DisputeDirectory {
 }
 
 func disputeOptions() DisputeOptions {
-	var o DisputeOptions
-	if err := o.Validate(); err != nil {
-		panic(err)
-	}
-	return o
+	return Defaulted(DisputeOptions{})
 }
 
 func disputeIntake() DisputeIntake {

@@ -223,3 +223,15 @@ func DataOf[T any](v CaseView) T {
 	}
 	return d
 }
+
+// Defaulted is o with the defaults its Validate fills in, as a case's config
+// snapshot holds it; a refused o is a broken test.
+func Defaulted[O any, PO interface {
+	*O
+	Validate() error
+}](o O) O {
+	if err := PO(&o).Validate(); err != nil {
+		panic(err)
+	}
+	return o
+}

@@ -29,11 +29,7 @@ func telecomDirectory() TelecomDirectory {
 }
 
 func telecomOptions() TelecomOptions {
-	o := TelecomOptions{Resolution: map[string]string{"Эксперты оборудования": "5 working days"}}
-	if err := o.Validate(); err != nil {
-		panic(err)
-	}
-	return o
+	return Defaulted(TelecomOptions{Resolution: map[string]string{"Эксперты оборудования": "5 working days"}})
 }
 
 func telecomIntake(category string) TelecomIntake {

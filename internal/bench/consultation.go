@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -83,23 +82,7 @@ func (f consultationFlow) open(ctx context.Context, key string) (string, error) 
 		}
 		return opened.ID, nil
 	}
-	ct := f.h.consultation
-	input, err := ct.NewInput(workflows.CaseMeta{ID: key, Type: ct.Name}, &intake, f.h.cfg.Settings())
-	if err != nil {
-		return "", err
-	}
-	_, err = f.h.cf.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       f.workflowID(key),
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SearchCaseType.ValueSet(ct.Name),
-			workflows.SearchCaseState.ValueSet(ct.Machine.Initial),
-		),
-		Memo: map[string]any{"title": ct.Memo(&intake)},
-	}, ct.Name, input)
-	if err != nil {
+	if err := f.h.start(ctx, f.h.consultation, key, &intake); err != nil {
 		return "", fmt.Errorf("unable to open consultation %s: %w", key, err)
 	}
 	return key, nil

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -87,25 +86,8 @@ func (f caseflowFlow) client() client.Client           { return f.h.cf }
 func (f caseflowFlow) workflowID(caseID string) string { return workflows.WorkflowID("plc", caseID) }
 
 func (f caseflowFlow) open(ctx context.Context, key string) (string, error) {
-	ct := f.h.caseType
 	intake := benchIntake()
-	meta := workflows.CaseMeta{ID: key, Type: ct.Name}
-	input, err := ct.NewInput(meta, &intake, f.h.cfg.Settings())
-	if err != nil {
-		return "", err
-	}
-	_, err = f.h.cf.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       f.workflowID(key),
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SearchCaseType.ValueSet(ct.Name),
-			workflows.SearchCaseState.ValueSet(ct.Machine.Initial),
-		),
-		Memo: map[string]any{"title": ct.Memo(&intake)},
-	}, ct.Name, input)
-	if err != nil {
+	if err := f.h.start(ctx, f.h.caseType, key, &intake); err != nil {
 		return "", fmt.Errorf("unable to open case %s: %w", key, err)
 	}
 	return key, nil

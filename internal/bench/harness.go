@@ -19,6 +19,7 @@ import (
 
 	"github.com/caseflow/caseflow/activities"
 	"github.com/caseflow/caseflow/internal/auth"
+	"github.com/caseflow/caseflow/internal/cases"
 	"github.com/caseflow/caseflow/internal/codec"
 	"github.com/caseflow/caseflow/internal/config"
 	"github.com/caseflow/caseflow/internal/devserver"
@@ -170,4 +171,12 @@ func fileSize(path string) int64 {
 		return 0
 	}
 	return fi.Size()
+}
+
+// start opens a caseflow case named key the way the product does
+// (cases.Starter: search attributes, memo, the intake's hash).
+func (h *harness) start(ctx context.Context, ct *workflows.CaseType, key string, intake any) error {
+	s := &cases.Starter{Client: h.cf, Settings: h.cfg.Settings}
+	_, err := s.StartCase(ctx, ct, workflows.CaseMeta{ID: key, Type: ct.Name}, intake)
+	return err
 }

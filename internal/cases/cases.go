@@ -75,7 +75,12 @@ func IntakeHashOf(caseID string, intake any) (string, error) {
 // Start starts a case of type ct from a checked intake under the ID key maps to.
 // The same key again finds the case already started (Created false).
 func (s *Starter) Start(ctx context.Context, ct *workflows.CaseType, key string, intake any) (Opened, error) {
-	meta := workflows.CaseMeta{ID: IDFor(ct.Name, key), Type: ct.Name}
+	return s.StartCase(ctx, ct, workflows.CaseMeta{ID: IDFor(ct.Name, key), Type: ct.Name}, intake)
+}
+
+// StartCase starts a case of type ct under the ID meta gives (the benchmark
+// names its cases itself); Start is it under the ID a key maps to.
+func (s *Starter) StartCase(ctx context.Context, ct *workflows.CaseType, meta workflows.CaseMeta, intake any) (Opened, error) {
 	o := Opened{Meta: meta, WorkflowID: workflows.WorkflowID(ct.Name, meta.ID)}
 	sum, err := IntakeHashOf(meta.ID, intake)
 	if err != nil {
