@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/caseflow/caseflow/activities"
 	sm "github.com/caseflow/caseflow/statemachines"
@@ -118,4 +119,46 @@ func (s *disputeSuite) TestBouncedEngineerRequestGoesToASupervisorAtOnce() {
 	s.Contains(last.Note, "refused letter 1")
 	s.Len(DataOf[DisputeData](v).Requests, 1, "no re-send to a refused address")
 	s.Empty(s.Mailer.ByStep("engineer-resend"))
+}
+
+// The claim's qualification task offers its three decisions as links, sent as
+// the quality director and expiring with the task's due date.
+func (s *ReclamationSuite) TestQualificationLetterCarriesThreeLinks() {
+	links := s.withLinker()
+	s.Env.SetStartTime(claimStart)
+	s.At(s.Env, claimStart.Add(time.Hour), func() {
+		s.Send(s.Env, "reject", sm.ClaimReject, director, ClaimRejectData{Reason: "Нарушены условия эксплуатации"})
+	})
+	s.Env.ExecuteWorkflow(claimType.Name, claimInput())
+	s.Applied("reject")
+	var letter *activities.SentMail
+	for _, m := range s.Mailer.Sent() {
+		if strings.Contains(m.Step, "qualification-task") {
+			letter = &m
+		}
+	}
+	s.Require().NotNil(letter)
+	for _, o := range []string{"return", "reject", "investigate"} {
+		s.Contains(letter.Body, "/act/reclamation/"+claimCaseID+"/"+o)
+	}
+	s.Require().Len(links.asked, 3)
+	s.Equal(RoleQualityDirector, links.asked[0].Role)
+	s.True(links.asked[0].Due.Equal(mskAt(17, 10, 0)), "the qualification's due date: %s", links.asked[0].Due)
+}
+
+// The dispute's request to the engineer offers the answer as a link.
+func (s *disputeSuite) TestEngineerRequestCarriesTheAnswerLink() {
+	links := s.withLinker()
+	s.Begin(msk("2026-11-02 09:30"))
+	s.send(msk("2026-11-02 10:00"), "called", sm.DisputeExpertCalled, expert, nil)
+	s.send(msk("2026-11-02 11:00"), "answer", EventEngineerAnswer, engineer, map[string]any{"text": "Ремонт возможен", "clear": true})
+	s.send(msk("2026-11-02 12:00"), "accepts", EventCustomerResponse, expert, map[string]any{"accepted": true})
+	s.send(msk("2026-11-02 13:00"), "close", sm.DisputeClose, expert, nil)
+	s.start(msk("2026-11-02 09:30"), disputeIntake())
+	s.Applied("called", "answer", "accepts", "close")
+	req := s.Mailer.ByStep("engineer-request-1")
+	s.Require().Len(req, 1)
+	s.Contains(req[0].Body, "Ответить инженеру (ответ для клиента): https://cases.example.com/act/dispute/d1/answer")
+	s.Require().Len(links.asked, 1)
+	s.Equal(EventEngineerAnswer, links.asked[0].Event)
 }
