@@ -51,6 +51,15 @@ var actCSP = func() string {
 		"'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 }()
 
+// loggedPath is a request's path as the access log shows it: an action link's
+// token is a credential, so the log names the link by its ID only.
+func loggedPath(path string) string {
+	if token, ok := strings.CutPrefix(path, "/act/"); ok && token != "" {
+		return "/act/~" + actionlink.ID(token)
+	}
+	return path
+}
+
 // maxActForm bounds a confirmation page's form body.
 const maxActForm = 64 << 10
 

@@ -63,3 +63,14 @@ func TestActPageCSP(t *testing.T) {
 	assert.NotContains(t, actCSP, "unsafe")
 	assert.NotContains(t, actCSP, "script-src")
 }
+
+// TestActionTokensAreNeverLogged: a link's token is a credential; the access
+// log names the link by its ID.
+func TestActionTokensAreNeverLogged(t *testing.T) {
+	token := "eyJ0IjoicGxjIn0.c2lnbmF0dXJl"
+	got := loggedPath("/act/" + token)
+	assert.NotContains(t, got, token)
+	assert.NotContains(t, got, "c2lnbmF0dXJl")
+	assert.Regexp(t, `^/act/~[0-9a-f]{16}$`, got)
+	assert.Equal(t, "/v1/cases", loggedPath("/v1/cases"))
+}

@@ -235,7 +235,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	code := rec.status()
 	s.metrics.observeRequest(route, code, elapsed)
 	attrs := []slog.Attr{
-		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+		slog.String("method", r.Method), slog.String("path", loggedPath(r.URL.Path)), slog.String("route", route),
 		slog.Int("status", code), slog.Int64("bytes", rec.bytes), slog.Duration("duration", elapsed),
 		slog.String("remote", r.RemoteAddr),
 	}
