@@ -24,6 +24,9 @@ type Activities struct {
 	// SMS sends text messages; nil where the worker has no SMS gateway (then
 	// every SMS fails permanently and becomes a supervisor's task).
 	SMS SMSSender
+	// Links signs the action links of letters that ask for a decision; nil:
+	// such letters go out without links (the decision is made through the API).
+	Links Linker
 }
 
 // OpenCase opens a case of another type (once per key) and returns it.
@@ -46,6 +49,12 @@ func (a *Activities) OpenCase(ctx context.Context, in OpenCaseInput) (*OpenedCas
 // ErrTypePermanent is the Temporal error type of a failure no retry can mend.
 const ErrTypePermanent = "PermanentFailure"
 
+// ErrTypeBounced is the Temporal error type of a letter the mail server refused
+// for good at RCPT or DATA (a 5xx): the recipient will not read it. It is
+// permanent, like ErrTypePermanent; a case that waits for the recipient's
+// decision escalates at once instead of waiting out the deadline.
+const ErrTypeBounced = "MailBounced"
+
 // SendMailInput asks for one letter rendered from a template. Key is the
 // idempotency key (workflow ID + step) made by the workflow.
 type SendMailInput struct {
@@ -58,6 +67,10 @@ type SendMailInput struct {
 	Data     map[string]any `json:"data"`
 	// Attachments are references (call recording, the customer's mail).
 	Attachments []string `json:"attachments,omitempty"`
+	// CaseType and Actions: a letter that asks for a decision carries one
+	// signed link per allowed outcome; the template prints them as .Actions.
+	CaseType string   `json:"case_type,omitempty"`
+	Actions  []Action `json:"actions,omitempty"`
 }
 
 // SendMailResult is what the outbox recorded.
@@ -77,7 +90,11 @@ func (a *Activities) SendMail(ctx context.Context, in SendMailInput) (*SendMailR
 }
 
 func (a *Activities) sendMail(ctx context.Context, in SendMailInput) (*SendMailResult, error) {
-	subject, body, err := Render(in.Template, in.Data)
+	data, err := a.withLinks(in)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
+	subject, body, err := Render(in.Template, data)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
 	}
@@ -90,6 +107,11 @@ func (a *Activities) sendMail(ctx context.Context, in SendMailInput) (*SendMailR
 		To: in.To, Cc: in.Cc, Subject: subject, Body: body, Attachments: in.Attachments,
 	})
 	if err != nil {
+		var perm *PermanentError
+		if errors.As(err, &perm) && perm.Bounced {
+			err := fmt.Errorf("unable to send %s: %w", in.Step, err)
+			return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBounced, err)
+		}
 		return nil, classify(fmt.Errorf("unable to send %s: %w", in.Step, err))
 	}
 	return &SendMailResult{OutboxID: sent.ID, MessageID: sent.MessageID, Subject: subject, SentAt: sent.SentAt, Duplicate: sent.Duplicate}, nil

@@ -44,7 +44,11 @@ type Mailer interface {
 
 // PermanentError marks a failure that no retry can mend (an address the server
 // refuses, for example); activities turn it into a non-retryable Temporal error.
-type PermanentError struct{ Err error }
+// Bounced says the mail server refused the letter for good at RCPT or DATA.
+type PermanentError struct {
+	Err     error
+	Bounced bool
+}
 
 func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }

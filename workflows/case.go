@@ -47,6 +47,8 @@ type caseCore struct {
 	// selfLoops and noteBytes count what the case's limits bound.
 	selfLoops int
 	noteBytes int
+	// decisions is what the run knows of its decision letters (decision.go).
+	decisions decisionState
 }
 
 // Versions of the core's commands (workflow.GetVersion change coreChange).

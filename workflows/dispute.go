@@ -251,10 +251,31 @@ func (w *disputeCase) request(ctx workflow.Context, kind string, questions []str
 		extra["Questions"] = questions
 	}
 	template := map[string]string{"request": "dispute_engineer_request", "resend": "dispute_engineer_resend", "clarification": "dispute_clarification"}[kind]
-	w.mail(ctx, fmt.Sprintf("engineer-%s-%d", kind, round), template, []string{to}, cc, w.letter(extra), in.Documents)
+	_, bounce := w.mailDecision(ctx, fmt.Sprintf("engineer-%s-%d", kind, round), template, []string{to}, cc, w.letter(extra), in.Documents,
+		w.mailActions(RoleEngineer, dl.Due, "answer"))
 	w.data.Requests = append(w.data.Requests, DisputeRequest{N: round, Kind: kind, To: to, Cc: compact(cc), SentAt: now})
 	w.watchEngineer(ctx, round, dl.Due)
+	if bounce != "" {
+		return w.engineerBounced(ctx, round, bounce)
+	}
 	return nil
+}
+
+// engineerBounced: the mail server refused the letter to the engineer for good
+// (since bounceV1). Writing again to the same address is pointless, so the
+// re-send ladder is not waited out: a supervisor takes over at once.
+func (w *disputeCase) engineerBounced(ctx workflow.Context, round int, bounce string) error {
+	if w.round != round || w.state() != sm.DisputeAwaitingEngineer {
+		return nil
+	}
+	w.round++ // no watcher waits any more
+	if err := w.fire(ctx, sm.DisputeEngineerSilent, system, fmt.Sprintf(
+		"the mail server refused letter %d to the engineer (%s): no re-send to that address, a supervisor takes over at once", round, bounce)); err != nil {
+		return err
+	}
+	return w.openTaskFor(ctx, RoleSupervisor, disputeTaskSilent, fmt.Sprintf(
+		"Почтовый сервер отклонил адрес инженера %s: письмо %d по заявке № %s не доставлено — свяжитесь с инженером и внесите его ответ",
+		w.data.Engineer.Name, round, w.in.Intake.RequestNumber), []string{EventEngineerAnswer})
 }
 
 // watchEngineer waits for the engineer's answer to round; silence until due

@@ -103,12 +103,19 @@ func (w *plcCase) Run(ctx workflow.Context) error {
 		return err
 	}
 	verdict := w.findDeadline("verdict")
-	late, err := w.waitUntil(ctx, verdict.Due, "", func() bool { return w.state() != sm.PLCAwaitingVerdict })
-	if err != nil {
-		return err
+	why := "no verdict within the deadline: escalation chain starts"
+	var late bool
+	if bounce := w.decisions.bounce; bounce != "" && w.state() == sm.PLCAwaitingVerdict {
+		// Set only since bounceV1: the engineer will never read the request.
+		late, why = true, "the mail server refused the PLC request to the engineer ("+bounce+"): escalation chain starts at once, without waiting for the verdict's deadline"
+	} else {
+		var err error
+		if late, err = w.waitUntil(ctx, verdict.Due, "", func() bool { return w.state() != sm.PLCAwaitingVerdict }); err != nil {
+			return err
+		}
 	}
 	if late {
-		if err := w.escalate(ctx); err != nil {
+		if err := w.escalate(ctx, why); err != nil {
 			return err
 		}
 	}
@@ -234,7 +241,8 @@ func (w *plcCase) intakeEffects(ctx workflow.Context) {
 	if w.act(ctx, "ticket", a.CreateTicket, ticket, &t) {
 		w.data.TicketID, w.data.TicketStatus = t.ID, t.Status
 	}
-	w.mail(ctx, "plc-request", "plc_request", []string{w.data.Engineer.Email}, []string{dir.HeadOfTechnicalSupport.Email}, mailData, w.data.Attachments)
+	w.mailDecision(ctx, "plc-request", "plc_request", []string{w.data.Engineer.Email}, []string{dir.HeadOfTechnicalSupport.Email}, mailData, w.data.Attachments,
+		w.mailActions(RoleEngineer, verdict.Due, "plc", "not_plc"))
 	w.data.ThreadTo = []string{w.data.Engineer.Email}
 	w.data.ThreadCc = compact([]string{dir.HeadOfTechnicalSupport.Email})
 }
@@ -264,8 +272,8 @@ func (w *plcCase) mailData() map[string]any {
 
 // escalate runs the call chain: one call task per level, each with its own
 // working-time deadline, advancing when the call fails or the task runs out.
-func (w *plcCase) escalate(ctx workflow.Context) error {
-	if err := w.fire(ctx, sm.PLCVerdictOverdue, system, "no verdict within the deadline: escalation chain starts"); err != nil {
+func (w *plcCase) escalate(ctx workflow.Context, why string) error {
+	if err := w.fire(ctx, sm.PLCVerdictOverdue, system, why); err != nil {
 		return err
 	}
 	chain := w.dir.EscalationChain

@@ -174,7 +174,8 @@ func (w *claimCase) askQualification(ctx workflow.Context) error {
 		data := w.mailData()
 		data["Due"] = w.clock(t.Due)
 		data["Resubmitted"] = len(w.data.Returns) > 0
-		w.mail(ctx, w.step("qualification-task"), "reclamation_qualification_task", []string{dir.Email}, nil, data, nil)
+		w.mailDecision(ctx, w.step("qualification-task"), "reclamation_qualification_task", []string{dir.Email}, nil, data, nil,
+			w.mailActions(RoleQualityDirector, t.Due, "return", "reject", "investigate"))
 	}
 	return nil
 }

@@ -234,7 +234,11 @@ func (r *runtime) startWorker(namespace string, cdc *codec.Codec, tr mail.Transp
 // newWorker starts a worker on c.
 func newWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.Config) (worker.Worker, error) {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: workerStopTimeout})
-	workflows.Register(w, &activities.Activities{
+	links, err := cfg.Links.Ring()
+	if err != nil {
+		return nil, err
+	}
+	acts := &activities.Activities{
 		Mail:    mail.New(st, tr, cfg.Mail.From, time.Now),
 		Records: st,
 		From:    cfg.Mail.From,
@@ -242,7 +246,11 @@ func newWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.
 		// Text messages queue in the store's SMS outbox, once per key; no
 		// gateway delivers them yet (the Infocentre's SMS program reads them).
 		SMS: st,
-	})
+	}
+	if links != nil {
+		acts.Links = links // a nil *Ring in the interface would not be nil
+	}
+	workflows.Register(w, acts)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("unable to start worker: %w", err)
 	}
@@ -268,8 +276,12 @@ func startAPI(addr string, c client.Client, namespace string, st *store.Store, c
 	if err != nil {
 		return nil, nil, err
 	}
+	links, err := cfg.Links.Ring()
+	if err != nil {
+		return nil, nil, err
+	}
 	api, err := httpapi.New(httpapi.Config{
-		Temporal: c, Namespace: namespace, Outbox: st, Auth: authn, Settings: cfg.Settings,
+		Temporal: c, Namespace: namespace, Outbox: st, Auth: authn, Settings: cfg.Settings, Links: links,
 		DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc), CodecOrigins: e.codecOrigins,
 		CodecUISecret: e.codecUISecret, Logger: log, Metrics: e.metrics,
 	})

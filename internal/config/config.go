@@ -17,8 +17,11 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/caseflow/caseflow/internal/actionlink"
 
 	"github.com/caseflow/caseflow/internal/calendar"
 	"github.com/caseflow/caseflow/workflows"
@@ -35,6 +38,7 @@ type Config struct {
 	Mail      Mail           `yaml:"mail"`
 	Auth      Auth           `yaml:"auth"`
 	Codec     Codec          `yaml:"codec"`
+	Links     Links          `yaml:"links"`
 
 	// Warnings are non-fatal findings of Load (a year without calendar data).
 	Warnings []string `yaml:"-"`
@@ -111,6 +115,60 @@ func (k Key) Bytes() ([]byte, error) {
 		return nil, fmt.Errorf("key %q must be base64 of 32 bytes", k.ID)
 	}
 	return b, nil
+}
+
+// Links configures the signed action links of letters that ask for a decision
+// (README "A decision by mail"). Without keys, letters carry no links.
+type Links struct {
+	// BaseURL is the API as a recipient's mail client reaches it
+	// (https://cases.example.com); links are BaseURL/act/<token>.
+	BaseURL string `yaml:"base_url"`
+	// Margin is added to the decision's deadline to make a link's expiry
+	// (a Go duration, such as 168h); empty: 7 days.
+	Margin string `yaml:"margin"`
+	// TTL is the life of a link whose decision has no deadline; empty: 14 days.
+	TTL string `yaml:"ttl"`
+	// Active is the ID of the key new links are signed with; every key of Keys
+	// is accepted, so a key is rotated as codec keys are.
+	Active string `yaml:"active"`
+	Keys   []Key  `yaml:"keys"`
+}
+
+// Ring is the key ring of the action links; nil when no keys are configured.
+func (l Links) Ring() (*actionlink.Ring, error) {
+	if len(l.Keys) == 0 {
+		return nil, nil
+	}
+	keys := map[string][]byte{}
+	for i, k := range l.Keys {
+		b, err := k.Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("links.keys[%d]: %w", i, err)
+		}
+		if _, dup := keys[k.ID]; dup {
+			return nil, fmt.Errorf("links.keys[%d].id %q is used twice: a link names its key by id", i, k.ID)
+		}
+		keys[k.ID] = b
+	}
+	var margin, ttl time.Duration
+	for _, d := range []struct {
+		key, v string
+		to     *time.Duration
+	}{{"links.margin", l.Margin, &margin}, {"links.ttl", l.TTL, &ttl}} {
+		if d.v == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.v)
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("%s %q: give a positive Go duration such as 168h", d.key, d.v)
+		}
+		*d.to = v
+	}
+	r, err := actionlink.New(keys, l.Active, l.BaseURL, margin, ttl)
+	if err != nil {
+		return nil, fmt.Errorf("links: %w", err)
+	}
+	return r, nil
 }
 
 // Load reads and checks a config file.
@@ -208,6 +266,9 @@ func (c *Config) check() error {
 		if !found {
 			problems = append(problems, fmt.Sprintf("codec.active %q names no key in codec.keys", c.Codec.Active))
 		}
+	}
+	if _, err := c.Links.Ring(); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))

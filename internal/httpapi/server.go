@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/internal/actionlink"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/internal/cases"
 	"github.com/caseflow/caseflow/internal/store"
@@ -108,6 +109,9 @@ type Config struct {
 	// Origin header alone is forged by any local process. A production deployment
 	// leaves it empty and serves the UI over https with its access token.
 	CodecUISecret string
+	// Links, when set, checks the action links of letters and serves their
+	// confirmation pages at /act/{token} (links.go); nil serves none.
+	Links *actionlink.Ring
 	// Logger receives the access log and errors; nil discards them.
 	Logger *slog.Logger
 	// Metrics registers the API's metrics; nil is a private registry. GET
@@ -171,6 +175,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Codec != nil {
 		s.mux.Handle("/v1/codec/", s.codec(cfg.Codec, cfg.CodecOrigins, cfg.CodecUISecret))
 	}
+	if cfg.Links != nil {
+		s.mux.HandleFunc("GET /act/{token}", s.showAct)
+		s.mux.HandleFunc("POST /act/{token}", s.submitAct)
+	}
 	return s, nil
 }
 
@@ -227,7 +235,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	code := rec.status()
 	s.metrics.observeRequest(route, code, elapsed)
 	attrs := []slog.Attr{
-		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+		slog.String("method", r.Method), slog.String("path", loggedPath(r.URL.Path)), slog.String("route", route),
 		slog.Int("status", code), slog.Int64("bytes", rec.bytes), slog.Duration("duration", elapsed),
 		slog.String("remote", r.RemoteAddr),
 	}

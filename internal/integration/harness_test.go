@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/internal/actionlink"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/internal/cases"
 	"github.com/caseflow/caseflow/internal/codec"
@@ -49,6 +50,8 @@ type harness struct {
 	// tokens maps a role to a bearer token of the example config.
 	tokens map[string]string
 	mail   mail.Transport
+	// links signs the letters' action links, to the API's address.
+	links *actionlink.Ring
 }
 
 // newHarness boots caseflow in the test's process.
@@ -62,8 +65,12 @@ func newHarness(t testing.TB) *harness {
 func (h *harness) startWorker(c client.Client) worker.Worker {
 	h.t.Helper()
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Mail: mail.New(h.store, h.mail, h.cfg.Mail.From, time.Now), Records: h.store, From: h.cfg.Mail.From,
-		Cases: &cases.Starter{Client: c, Settings: h.cfg.Settings}, SMS: h.store})
+	acts := &activities.Activities{Mail: mail.New(h.store, h.mail, h.cfg.Mail.From, time.Now), Records: h.store, From: h.cfg.Mail.From,
+		Cases: &cases.Starter{Client: c, Settings: h.cfg.Settings}, SMS: h.store}
+	if h.links != nil {
+		acts.Links = h.links // a nil *Ring in the interface would not be nil
+	}
+	workflows.Register(w, acts)
 	require.NoError(h.t, w.Start())
 	h.t.Cleanup(w.Stop)
 	return w
@@ -101,13 +108,19 @@ func newHarnessWithoutWorker(t testing.TB) *harness {
 
 	authn, err := auth.New(h.cfg.Auth.Tokens)
 	require.NoError(t, err)
-	api, err := httpapi.New(httpapi.Config{
+	// The server first, so the links can point at its address.
+	var api http.Handler
+	h.api = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { api.ServeHTTP(w, r) }))
+	t.Cleanup(h.api.Close)
+	lc := h.cfg.Links
+	lc.BaseURL = h.api.URL
+	h.links, err = lc.Ring()
+	require.NoError(t, err)
+	api, err = httpapi.New(httpapi.Config{
 		Temporal: h.client, Namespace: h.server.Namespace(), Outbox: h.store, Auth: authn,
-		Settings: h.cfg.Settings, DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc),
+		Settings: h.cfg.Settings, DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc), Links: h.links,
 	})
 	require.NoError(t, err)
-	h.api = httptest.NewServer(api)
-	t.Cleanup(h.api.Close)
 	return h
 }
 

@@ -126,7 +126,7 @@ func (s *Service) Send(ctx context.Context, m activities.Mail) (activities.SentM
 					// meets the same refusal and records it.
 					return activities.SentMail{}, fmt.Errorf("unable to send mail %s: %v; unable to record the failure: %w", m.Key, err, merr)
 				}
-				return activities.SentMail{}, &activities.PermanentError{Err: fmt.Errorf("unable to send mail %s: %w", m.Key, err)}
+				return activities.SentMail{}, &activities.PermanentError{Err: fmt.Errorf("unable to send mail %s: %w", m.Key, err), Bounced: perm.Bounced}
 			}
 			return activities.SentMail{}, fmt.Errorf("unable to send mail %s: %w", m.Key, err)
 		}

@@ -303,3 +303,41 @@ func TestErrorsNameNoAddress(t *testing.T) {
 	require.ErrorAs(t, err, &perm)
 	assert.NotContains(t, err.Error(), "client@example.com")
 }
+
+// TestBounceClassification: a 5xx at RCPT or DATA is a permanent bounce (the
+// recipient will not read the letter), a 4xx at RCPT stays a retry, and an
+// address that does not parse is permanent but no bounce.
+func TestBounceClassification(t *testing.T) {
+	ctx := context.Background()
+	srv := smtptest.Start(t)
+	st := newStore(t)
+	m := mail.New(st, newTransport(t, srv), "caseflow@example.com", clock)
+	var perm *activities.PermanentError
+
+	srv.RejectRecipient("second@example.com")
+	_, err := m.Send(ctx, letter("rcpt-5xx"))
+	require.ErrorAs(t, err, &perm)
+	assert.True(t, perm.Bounced, "550 at RCPT is a bounce: %v", err)
+
+	srv.Reset()
+	srv.RefuseData(1)
+	_, err = m.Send(ctx, letter("data-5xx"))
+	require.ErrorAs(t, err, &perm)
+	assert.True(t, perm.Bounced, "554 at DATA is a bounce: %v", err)
+	assert.Contains(t, err.Error(), "554")
+
+	srv.Reset()
+	srv.DeferRecipient("second@example.com")
+	_, err = m.Send(ctx, letter("rcpt-4xx"))
+	require.Error(t, err)
+	assert.False(t, errors.As(err, &perm), "450 at RCPT is retried: %v", err)
+	srv.Reset()
+	_, err = m.Send(ctx, letter("rcpt-4xx"))
+	require.NoError(t, err, "the retry after a 450 delivers")
+
+	bad := letter("bad-address")
+	bad.To = []string{"not an address"}
+	_, err = m.Send(ctx, bad)
+	require.ErrorAs(t, err, &perm)
+	assert.False(t, perm.Bounced, "an address that does not parse never reached the server")
+}

@@ -108,7 +108,7 @@ func (t *SMTPTransport) client() (*gomail.Client, error) {
 // quoted-printable text/plain body. Attachments are references only and are not
 // carried. A 5xx answer in the mail transaction (MAIL, RCPT — one refused
 // recipient fails the letter — or DATA) and an address that does not parse are
-// *activities.PermanentError; 4xx answers and connection, greeting, TLS or
+// *activities.PermanentError (Bounced at RCPT or DATA); 4xx answers and connection, greeting, TLS or
 // authentication failures are plain errors, left to retries. An error's text
 // names no mail address (see redact).
 func (t *SMTPTransport) Deliver(ctx context.Context, letter activities.SentMail) error {
@@ -123,7 +123,7 @@ func (t *SMTPTransport) Deliver(ctx context.Context, letter activities.SentMail)
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
 		err = fmt.Errorf("unable to deliver over SMTP: %w", err)
 		if isPermanent(err) {
-			return &activities.PermanentError{Err: redact(err)}
+			return &activities.PermanentError{Err: redact(err), Bounced: isBounce(err)}
 		}
 		return redact(err)
 	}
@@ -189,6 +189,22 @@ func buildMessage(l activities.SentMail) (*gomail.Msg, error) {
 	msg.SetUserAgent("caseflow")
 	msg.SetBodyString(gomail.TypeTextPlain, l.Body)
 	return msg, nil
+}
+
+// isBounce reports a refusal at RCPT (the recipient's address) or DATA (the
+// letter): the recipient will not read it, and a case waiting for their
+// decision escalates at once (activities.ErrTypeBounced). A 5xx at MAIL FROM
+// is the sender's problem, not the recipient's: permanent, not a bounce.
+func isBounce(err error) bool {
+	var se *gomail.SendError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Reason {
+	case gomail.ErrSMTPRcptTo, gomail.ErrSMTPData, gomail.ErrSMTPDataClose:
+		return true
+	}
+	return false
 }
 
 // isPermanent reports a 5xx answer within the mail transaction.

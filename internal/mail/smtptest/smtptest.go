@@ -52,12 +52,14 @@ type Server struct {
 	srv *smtp.Server
 	ln  net.Listener
 
-	mu       sync.Mutex
-	msgs     []Message
-	failNext int
-	rejected map[string]bool
-	down     bool
-	changed  chan struct{}
+	mu         sync.Mutex
+	msgs       []Message
+	failNext   int
+	rejected   map[string]bool
+	deferred   map[string]bool
+	refuseData int
+	down       bool
+	changed    chan struct{}
 }
 
 // Start runs a server for the test; it is closed by t.Cleanup.
@@ -67,7 +69,7 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("unable to listen for the test SMTP server: %v", err)
 	}
-	s := &Server{rejected: map[string]bool{}, changed: make(chan struct{})}
+	s := &Server{rejected: map[string]bool{}, deferred: map[string]bool{}, changed: make(chan struct{})}
 	s.ln = &faultListener{Listener: ln, s: s}
 	s.srv = smtp.NewServer(backend{s})
 	s.srv.Domain = "localhost"
@@ -127,7 +129,7 @@ func (s *Server) CountByMessageID() map[string]int {
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.msgs, s.failNext, s.rejected, s.down = nil, 0, map[string]bool{}, false
+	s.msgs, s.failNext, s.rejected, s.deferred, s.refuseData, s.down = nil, 0, map[string]bool{}, map[string]bool{}, 0, false
 }
 
 // FailNext makes the next n mail transactions fail with 451 (transient) at MAIL FROM.
@@ -142,6 +144,38 @@ func (s *Server) RejectRecipient(addr string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rejected[strings.ToLower(addr)] = true
+}
+
+// DeferRecipient makes RCPT TO for addr (case-insensitive) fail with 450
+// (transient: mailbox busy) until Reset.
+func (s *Server) DeferRecipient(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deferred[strings.ToLower(addr)] = true
+}
+
+// RefuseData makes the next n letters fail with 554 (permanent) at the end of DATA.
+func (s *Server) RefuseData(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseData = n
+}
+
+// takeDataRefusal consumes one injected DATA refusal, if any is left.
+func (s *Server) takeDataRefusal() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refuseData > 0 {
+		s.refuseData--
+		return true
+	}
+	return false
+}
+
+func (s *Server) isDeferred(addr string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deferred[strings.ToLower(addr)]
 }
 
 // SetDown makes the server answer new connections with 421 and hang up (down=true),
@@ -229,10 +263,14 @@ func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 
-// Rcpt implements smtp.Session, refusing the rejected recipients.
+// Rcpt implements smtp.Session, refusing the rejected recipients and deferring
+// the deferred ones.
 func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if se.s.isRejected(to) {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "Mailbox unavailable (injected)"}
+	}
+	if se.s.isDeferred(to) {
+		return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "Mailbox busy (injected), try again later"}
 	}
 	se.rcpt = append(se.rcpt, to)
 	return nil
@@ -243,6 +281,9 @@ func (se *session) Data(r io.Reader) error {
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return err
+	}
+	if se.s.takeDataRefusal() {
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Message refused (injected)"}
 	}
 	m, err := decode(raw)
 	if err != nil {
