@@ -43,7 +43,9 @@ type harness struct {
 	store  *store.Store
 	smtp   *smtptest.Server
 	api    *httptest.Server
-	cfg    *config.Config
+	// service is the API behind api (the console mounts on it).
+	service *httpapi.Server
+	cfg     *config.Config
 	// records is the path of the SQLite records database.
 	records string
 	// tokens maps a role to a bearer token of the example config.
@@ -106,6 +108,7 @@ func newHarnessWithoutWorker(t testing.TB) *harness {
 		Settings: h.cfg.Settings, DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc),
 	})
 	require.NoError(t, err)
+	h.service = api
 	h.api = httptest.NewServer(api)
 	t.Cleanup(h.api.Close)
 	return h
