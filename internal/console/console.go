@@ -28,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caseflow/caseflow/activities"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/internal/calendar"
 	"github.com/caseflow/caseflow/internal/httpapi"
@@ -59,6 +60,7 @@ type Sessions interface {
 	CreateSession(ctx context.Context, id, caller, role string) error
 	TouchSession(ctx context.Context, id string, idle, maxAge time.Duration) (store.Session, bool, error)
 	DeleteSession(ctx context.Context, id string) error
+	PurgeSessions(ctx context.Context, cutoff time.Time) error
 }
 
 // Config is what the console depends on.
@@ -67,6 +69,11 @@ type Config struct {
 	API *httpapi.Server
 	// Sessions keeps the logins.
 	Sessions Sessions
+	// Records, when set, lists a case's records (consultations, service
+	// requests, tickets, claims) on its page.
+	Records interface {
+		ListCaseRecords(ctx context.Context, caseID string) (activities.CaseRecords, error)
+	}
 	// Zone is where times are shown (the default calendar's zone); nil: UTC.
 	Zone *time.Location
 	// Logger receives errors; nil discards them.
@@ -235,6 +242,10 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusUnauthorized, "login", page{Title: "Вход", Data: map[string]string{"Next": next},
 			Errors: []formError{{ID: "token", Message: "Токен не подошёл: проверьте его и попробуйте снова."}}})
 		return
+	}
+	// Sessions nobody used for IdleTimeout are dead: each login clears them.
+	if err := c.cfg.Sessions.PurgeSessions(r.Context(), time.Now().Add(-IdleTimeout)); err != nil {
+		c.log.Error("console session purge", "error", err)
 	}
 	id := rand.Text() + rand.Text()
 	if err := c.cfg.Sessions.CreateSession(r.Context(), id, caller.Name, caller.Role); err != nil {

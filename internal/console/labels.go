@@ -110,10 +110,12 @@ var fieldLabels = map[string]string{
 	"customer_held": "Клиент на удержании", "question": "Вопрос", "asc_report_available": "Есть акт АСЦ",
 	"closed_at": "Закрыто", "id": "Номер", "leads_to_request": "Ведёт к заявке", "relation": "Связь",
 	"repeat_contact": "Повторное обращение", "workflow_id": "Процесс", "comments": "Комментарии", "allowed": "Разрешено",
-	"window_months": "Окно, месяцев", "intake": "Приём", "tasks": "Задачи", "deadline": "Срок", "status": "Статус",
+	"window_months": "Окно, месяцев", "intake": "Приём", "tasks": "Задачи", "deadline": "Отслеживаемый срок", "status": "Статус",
 	"undispatched_flag": "Отмечено: не направлено", "basis": "Основание", "routing": "Маршрут", "script": "Скрипт",
 	"deadlines": "Сроки", "history": "Журнал", "done_by": "Выполнил", "done_at": "Выполнено", "remind_at": "Напомнить",
-	"reminded": "Напомнено", "sent_at": "Отправлено", "calls": "Звонки", "open": "Открыто",
+	"reminded": "Напомнено", "consultations": "Консультации", "service_requests": "Сервисные заявки", "tickets": "Тикеты",
+	"claims": "Рекламации", "key": "Ключ", "case_id": "Обращение", "stage": "Этап", "fields": "Поля", "updated_at": "Изменено",
+	"asc_name": "АСЦ", "body": "Текст", "is_private": "Внутренний", "created_at": "Создано", "given_at": "Выдано", "sent_at": "Отправлено", "calls": "Звонки", "open": "Открыто",
 }
 
 var valueLabels = map[string]string{
@@ -126,7 +128,7 @@ var valueLabels = map[string]string{
 	"off_topic": "не по теме", "existing_subscriber": "абонент", "potential_individual": "будущий абонент (физлицо)",
 	"potential_business": "будущий клиент (бизнес)", "partner": "партнёр", "state_body": "госорган",
 	"contract": "договор", "technical_specification": "техническое задание", "acceptance_documents": "документы приёмки",
-	"monitoring_data": "данные мониторинга", "done": "выполнена", "overdue": "просрочена", "folder": "папка", "prepare_documents": "подготовить документы", "voc": "VOC", "rc": "RC", "naumen": "Naumen",
+	"monitoring_data": "данные мониторинга", "open": "открыта", "done": "выполнена", "overdue": "просрочена", "folder": "папка", "prepare_documents": "подготовить документы", "voc": "VOC", "rc": "RC", "naumen": "Naumen",
 }
 
 // label finds a name in a dictionary; an unknown name is shown with spaces

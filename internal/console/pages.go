@@ -208,10 +208,19 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, code int, c
 	}
 	raw, _ := json.Marshal(view.Data)
 	_, data := c.describe(raw)
+	var records []datum
+	if c.cfg.Records != nil {
+		if recs, err := c.cfg.Records.ListCaseRecords(r.Context(), view.ID); err != nil {
+			c.log.Error("console records", "case", view.ID, "error", err)
+		} else {
+			raw, _ := json.Marshal(recs)
+			_, records = c.describe(raw)
+		}
+	}
 	history := slices.Clone(view.History)
 	slices.Reverse(history)
 	c.render(w, r, code, "case", page{Title: typeLabel(view.Type) + " · " + shortID(view.ID), Caller: caller, Errors: errs, Data: map[string]any{
-		"View": view, "Forms": forms, "Tasks": tasks, "History": history, "Self": "/ui/cases/" + view.ID, "Data": data,
+		"View": view, "Forms": forms, "Tasks": tasks, "History": history, "Self": "/ui/cases/" + view.ID, "Data": data, "Records": records,
 	}})
 }
 

@@ -160,7 +160,7 @@ func (b *browser) screenshot(ctx context.Context, name string) {
 func TestConsoleInTheBrowser(t *testing.T) {
 	h := newHarness(t)
 	var offset atomic.Int64 // the console's clock runs ahead by this much
-	require.NoError(t, console.Mount(console.Config{API: h.service, Sessions: h.store,
+	require.NoError(t, console.Mount(console.Config{API: h.service, Sessions: h.store, Records: h.store,
 		Now: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }}))
 	b := newBrowser(t, h)
 
@@ -203,6 +203,7 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	assert.NotEqual(t, "Ждёт вердикта инженера", b.text(engineer, "#state"), "the state moved")
 	assert.Contains(t, b.text(engineer, "#history tbody tr"), "Вердикт: PLC", "the newest audit row")
 	assert.Contains(t, b.text(engineer, "main"), "Соблюдён", "the verdict deadline met")
+	assert.Contains(t, b.text(engineer, "main"), "Консультации", "the case's records (its GSIS consultation)")
 
 	// The operator sees no expert's button; a forged post is refused.
 	b.open(operator, "/ui/cases/"+plcID)

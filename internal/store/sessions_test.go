@@ -50,4 +50,18 @@ func testConsoleSessions(t *testing.T, dsn string) {
 	_, ok, err = s.TouchSession(ctx, "sid-3", idle, maxAge)
 	require.NoError(t, err)
 	assert.False(t, ok, "logout ends a session")
+
+	require.NoError(t, s.CreateSession(ctx, "sid-4", "expert-1", "expert"))
+	require.NoError(t, s.CreateSession(ctx, "sid-5", "expert-1", "expert"))
+	now = now.Add(time.Minute)
+	_, ok, err = s.TouchSession(ctx, "sid-5", idle, maxAge)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, s.PurgeSessions(ctx, now.Add(-time.Second)))
+	_, ok, err = s.TouchSession(ctx, "sid-4", 24*time.Hour, 24*time.Hour)
+	require.NoError(t, err)
+	assert.False(t, ok, "a purge deletes the sessions last seen before its cutoff")
+	_, ok, err = s.TouchSession(ctx, "sid-5", idle, maxAge)
+	require.NoError(t, err)
+	assert.True(t, ok, "and keeps the others")
 }
