@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -61,6 +63,13 @@ func newBrowser(t *testing.T, h *harness) *browser {
 func (b *browser) tab(role string) context.Context {
 	b.t.Helper()
 	ctx, _ := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	// Every page of the tab records what its Content-Security-Policy blocked.
+	require.NoError(b.t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI + " " + e.sourceFile + ":" + e.lineNumber))`,
+		})
+		return err
+	})))
 	b.open(ctx, "/ui/inbox")
 	b.waitJS(ctx, `location.pathname === "/ui/login" && document.readyState === "complete"`)
 	b.js(ctx, fmt.Sprintf(`document.getElementById("token").value = %q; document.querySelector("form[action='/ui/login']").submit(); true`, b.h.tokens[role]))
@@ -138,6 +147,7 @@ func (b *browser) checkPage(ctx context.Context, name string) {
 	assert.Empty(b.t, v, "axe-core on the %s page", name)
 	snake := b.js(ctx, `(document.body.innerText.match(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g) || [])`)
 	assert.Empty(b.t, snake, "snake_case identifiers in the text of the %s page", name)
+	assert.Empty(b.t, b.js(ctx, `window.__csp || []`), "what the %s page's Content-Security-Policy blocked", name)
 }
 
 // screenshot keeps a picture of the page in docs/console when
@@ -312,6 +322,9 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	b.submitAndWait(operator, "form[action='/ui/logout'] button")
 	assert.Equal(t, "/ui/login", b.js(operator, `location.pathname`))
 	b.checkPage(operator, "login")
+	// The CSP check above sees violations: an off-site image is one.
+	b.js(operator, `document.body.insertAdjacentHTML("beforeend", '<img alt="" src="http://example.invalid/x.png">'); true`)
+	b.waitJS(operator, `window.__csp.length > 0`)
 
 	checkSessionCookie(t, h)
 }
