@@ -57,7 +57,7 @@ func (c *caseCore) restoreCore(ctx workflow.Context, s *CoreState) {
 	for _, h := range c.history {
 		if h.Actor != RoleSystem {
 			c.noteBytes += len(h.Note)
-			if h.From == h.To && h.Event != EventTaskDone {
+			if h.From == h.To && !isPlatformEvent(h.Event) {
 				c.selfLoops++
 			}
 		}

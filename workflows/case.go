@@ -432,8 +432,10 @@ func (c *caseCore) upsertSearch(ctx workflow.Context) {
 		}
 		// Names are at most MaxAssigneeChars (the types check them); the
 		// attribute keeps the first MaxAssignees, well under Temporal's 2 KiB.
-		if t.Assignee != "" && !slices.Contains(assignees, t.Assignee) && len(assignees) < MaxAssignees {
-			assignees = append(assignees, t.Assignee)
+		for _, name := range []string{t.Assignee, t.ClaimedBy} {
+			if name != "" && !slices.Contains(assignees, name) && len(assignees) < MaxAssignees {
+				assignees = append(assignees, name)
+			}
 		}
 	}
 	updates := []temporal.SearchAttributeUpdate{

@@ -35,6 +35,12 @@ var PlatformEvents = []EventSpec{
 	newPlatformEvent[TaskDoneData](EventTaskDone,
 		"A task no event of the case completes is done (the role that owns it, a supervisor or an admin): it leaves the inbox, the audit trail says what was done.",
 		Roles),
+	newPlatformEvent[TaskClaimData](EventClaimTask,
+		"A person takes an open task (its role, a supervisor or an admin): it shows as theirs in the inbox until they give it back or it is done; audited.",
+		Roles),
+	newPlatformEvent[TaskClaimData](EventUnclaimTask,
+		"A taken task goes back to its role's queue (the person who took it, a supervisor or an admin); audited.",
+		Roles),
 }
 
 // newPlatformEvent describes a platform event: no machine event.
@@ -60,6 +66,9 @@ func (c *caseCore) manualTasks() []string {
 
 // checkPlatform decides whether a platform event may enter the case.
 func (c *caseCore) checkPlatform(req EventRequest, spec *EventSpec, data any) error {
+	if d, ok := data.(*TaskClaimData); ok {
+		return c.checkClaim(req, d)
+	}
 	d := data.(*TaskDoneData)
 	open := c.manualTasks()
 	t := c.findTask(d.TaskID)
@@ -79,6 +88,10 @@ func (c *caseCore) checkPlatform(req EventRequest, spec *EventSpec, data any) er
 
 // applyPlatform runs a platform event: the task leaves the inbox, audited.
 func (c *caseCore) applyPlatform(ctx workflow.Context, ev *Event) {
+	if d, ok := ev.Data.(*TaskClaimData); ok {
+		c.applyClaim(ctx, ev, d)
+		return
+	}
 	d := ev.Data.(*TaskDoneData)
 	c.history = append(c.history, HistoryEntry{At: workflow.Now(ctx), Event: EventTaskDone, From: c.state(), To: c.state(),
 		Actor: ev.Who(), Note: d.AuditNote()})

@@ -46,12 +46,15 @@ type EventRequest struct {
 
 // Task is an open human task of a case.
 type Task struct {
-	ID       string    `json:"id"`
-	CaseID   string    `json:"case_id"`
-	Title    string    `json:"title"`
-	Role     string    `json:"role"`
-	Assignee string    `json:"assignee,omitempty"`
-	Due      time.Time `json:"due"`
+	ID       string `json:"id"`
+	CaseID   string `json:"case_id"`
+	Title    string `json:"title"`
+	Role     string `json:"role"`
+	Assignee string `json:"assignee,omitempty"`
+	// ClaimedBy names the person who took the task (claim_task) until they
+	// give it back (unclaim_task) or it is done.
+	ClaimedBy string    `json:"claimed_by,omitempty"`
+	Due       time.Time `json:"due"`
 	// Event names the events that complete the task.
 	Events []string `json:"events,omitempty"`
 }

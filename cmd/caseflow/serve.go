@@ -30,6 +30,7 @@ import (
 	"github.com/caseflow/caseflow/internal/cases"
 	"github.com/caseflow/caseflow/internal/codec"
 	"github.com/caseflow/caseflow/internal/config"
+	"github.com/caseflow/caseflow/internal/console"
 	"github.com/caseflow/caseflow/internal/devserver"
 	"github.com/caseflow/caseflow/internal/httpapi"
 	"github.com/caseflow/caseflow/internal/mail"
@@ -286,6 +287,10 @@ func startAPI(addr string, c client.Client, namespace string, st *store.Store, c
 		CodecUISecret: e.codecUISecret, Logger: log, Metrics: e.metrics,
 	})
 	if err != nil {
+		return nil, nil, err
+	}
+	// The operator console at /ui/, on the API's service and the store's sessions.
+	if err := console.Mount(console.Config{API: api, Sessions: st, Records: st, Logger: log}); err != nil {
 		return nil, nil, err
 	}
 	ln, err := listen(addr, e.tls)

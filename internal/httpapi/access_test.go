@@ -35,15 +35,17 @@ type wantRoute struct {
 }
 
 var wantRoutes = map[string]wantRoute{
-	"GET /healthz":               {public: true},
-	"GET /v1/case-types":         {},
-	"POST /v1/cases":             {}, // and the case type's intake roles: wantIntake
-	"GET /v1/cases":              {},
-	"GET /v1/cases/{id}":         {},
-	"POST /v1/cases/{id}/events": {}, // and the event's roles: wantEvents
-	"GET /v1/tasks":              {}, // each its own inbox: TestTaskScope
-	"GET /v1/outbox":             {roles: []string{"admin"}},
-	"GET /metrics":               {roles: []string{"admin"}},
+	"GET /healthz":                {public: true},
+	"GET /v1/case-types":          {},
+	"POST /v1/cases":              {}, // and the case type's intake roles: wantIntake
+	"GET /v1/cases":               {},
+	"GET /v1/cases/{id}":          {},
+	"POST /v1/cases/{id}/events":  {}, // and the event's roles: wantEvents
+	"GET /v1/tasks":               {}, // each its own inbox: TestTaskScope
+	"POST /v1/tasks/{id}/claim":   {}, // the workflow admits the task's role, a supervisor, an admin
+	"POST /v1/tasks/{id}/unclaim": {}, // the taker, a supervisor, an admin
+	"GET /v1/outbox":              {roles: []string{"admin"}},
+	"GET /metrics":                {roles: []string{"admin"}},
 }
 
 // wantIntake is who may open a case of each type.
@@ -77,9 +79,13 @@ var wantEvents = map[string]map[string][]string{
 		"handoff_declined":        {"expert", "supervisor", "admin"},
 		"close":                   {"expert", "supervisor", "admin"},
 		"task_done":               taskDone,
+		"claim_task":              taskDone,
+		"unclaim_task":            taskDone,
 	},
 	"plc": {
 		"task_done":             taskDone,
+		"claim_task":            taskDone,
+		"unclaim_task":          taskDone,
 		"call_attempt":          {"supervisor", "admin"},
 		"verdict":               {"engineer", "supervisor", "admin"},
 		"specialist_contacted":  {"engineer", "supervisor", "expert", "admin"},
@@ -91,6 +97,8 @@ var wantEvents = map[string]map[string][]string{
 	},
 	"reclamation": {
 		"task_done":           taskDone,
+		"claim_task":          taskDone,
+		"unclaim_task":        taskDone,
 		"return_for_data":     {"quality_director", "admin"},
 		"resubmit":            everyRole, // the workflow then admits only the initiator
 		"reject":              {"quality_director", "admin"},
@@ -103,6 +111,8 @@ var wantEvents = map[string]map[string][]string{
 	},
 	"telecom_case": {
 		"task_done":      taskDone,
+		"claim_task":     taskDone,
+		"unclaim_task":   taskDone,
 		"save":           {"operator", "expert", "supervisor", "admin"},
 		"dispatch":       {"operator", "expert", "supervisor", "admin"},
 		"accept":         {"expert", "supervisor", "admin"},
@@ -113,23 +123,29 @@ var wantEvents = map[string]map[string][]string{
 		"repeat_contact": {"operator", "expert", "supervisor", "admin"},
 	},
 	"consultation": {
-		"task_done":   taskDone,
-		"call_ended":  {"operator", "expert", "supervisor", "admin"},
-		"handed_over": {"operator", "expert", "supervisor", "admin"},
-		"registered":  {"operator", "expert", "supervisor", "admin"},
-		"complete":    {"operator", "expert", "supervisor", "admin"},
-		"cancel":      {"operator", "expert", "supervisor", "admin"},
+		"task_done":    taskDone,
+		"claim_task":   taskDone,
+		"unclaim_task": taskDone,
+		"call_ended":   {"operator", "expert", "supervisor", "admin"},
+		"handed_over":  {"operator", "expert", "supervisor", "admin"},
+		"registered":   {"operator", "expert", "supervisor", "admin"},
+		"complete":     {"operator", "expert", "supervisor", "admin"},
+		"cancel":       {"operator", "expert", "supervisor", "admin"},
 	},
 	"call": {
-		"task_done": taskDone,
-		"warn":      {"operator", "expert", "supervisor", "admin"},
-		"heard":     {"operator", "expert", "supervisor", "admin"},
-		"end_call":  {"operator", "expert", "supervisor", "admin"},
+		"task_done":    taskDone,
+		"claim_task":   taskDone,
+		"unclaim_task": taskDone,
+		"warn":         {"operator", "expert", "supervisor", "admin"},
+		"heard":        {"operator", "expert", "supervisor", "admin"},
+		"end_call":     {"operator", "expert", "supervisor", "admin"},
 	},
 	"broadband_lead": {
-		"task_done":   taskDone,
-		"called_back": {"operator", "expert", "supervisor", "admin"},
-		"close":       {"operator", "expert", "supervisor", "admin"},
+		"task_done":    taskDone,
+		"claim_task":   taskDone,
+		"unclaim_task": taskDone,
+		"called_back":  {"operator", "expert", "supervisor", "admin"},
+		"close":        {"operator", "expert", "supervisor", "admin"},
 	},
 }
 
@@ -150,6 +166,9 @@ func routeRequest(pattern string) (method, path string, body []byte, ok bool) {
 	case "POST /v1/cases/{id}/events":
 		b, _ := validEvent("reclamation", "resubmit")
 		return method, path, []byte(b), true
+	case "POST /v1/tasks/{id}/claim", "POST /v1/tasks/{id}/unclaim":
+		_, rest, _ := strings.Cut(pattern, " ")
+		return method, strings.ReplaceAll(rest, "{id}", uuid.NewString()+"-t1"), nil, true
 	case "GET /healthz", "GET /v1/case-types", "GET /v1/cases", "GET /v1/cases/{id}", "GET /v1/tasks", "GET /v1/outbox", "GET /metrics":
 		return method, path, nil, true
 	}

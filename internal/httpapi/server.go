@@ -208,6 +208,8 @@ func (s *Server) routeTable(gatherer prometheus.Gatherer) []route {
 		{pattern: "GET /v1/cases/{id}", h: s.getCase},
 		{pattern: "POST /v1/cases/{id}/events", h: s.sendEvent},
 		{pattern: "GET /v1/tasks", h: s.listTasks},
+		{pattern: "POST /v1/tasks/{id}/claim", h: s.claimTask(true)},
+		{pattern: "POST /v1/tasks/{id}/unclaim", h: s.claimTask(false)},
 		{pattern: "GET /v1/outbox", roles: adminOnly, h: s.listOutbox},
 		{pattern: "GET /metrics", roles: adminOnly, h: s.serveMetrics(gatherer)},
 	}

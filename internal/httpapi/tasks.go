@@ -36,7 +36,7 @@ type taskFilter struct {
 
 // match reports whether t passes the filter.
 func (f taskFilter) match(t workflows.Task) bool {
-	return (f.Role == "" || t.Role == f.Role) && (f.Assignee == "" || t.Assignee == f.Assignee)
+	return (f.Role == "" || t.Role == f.Role) && (f.Assignee == "" || t.Assignee == f.Assignee || t.ClaimedBy == f.Assignee)
 }
 
 // taskScope decides which tasks a caller may list from the role and assignee it
@@ -132,7 +132,24 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, caller auth.C
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), callTimeout+taskQueryTimeout)
+	items, err := s.tasks(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	return nil
+}
+
+// tasks reads the open tasks passing f, earliest due first.
+func (s *Server) tasks(ctx context.Context, f taskFilter) ([]taskItem, error) {
+	items, _, err := s.tasksAndViews(ctx, f)
+	return items, err
+}
+
+// tasksAndViews reads the open tasks passing f, earliest due first, and the
+// views of their cases.
+func (s *Server) tasksAndViews(ctx context.Context, f taskFilter) ([]taskItem, []workflows.CaseView, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout+taskQueryTimeout)
 	defer cancel()
 	var wids []string
 	var token []byte
@@ -141,7 +158,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, caller auth.C
 			Namespace: s.cfg.Namespace, PageSize: 500, NextPageToken: token, Query: tasksQuery(f),
 		})
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		for _, info := range resp.GetExecutions() {
 			wids = append(wids, info.GetExecution().GetWorkflowId())
@@ -156,8 +173,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, caller auth.C
 		wids = wids[:maxTaskCases]
 	}
 	views := s.queryViews(ctx, wids)
-	writeJSON(w, http.StatusOK, map[string]any{"items": collectTasks(views, f)})
-	return nil
+	return collectTasks(views, f), views, nil
 }
 
 // queryViews queries the views of workflows, a few at a time; cases that do not

@@ -44,7 +44,9 @@ type harness struct {
 	store  *store.Store
 	smtp   *smtptest.Server
 	api    *httptest.Server
-	cfg    *config.Config
+	// service is the API behind api (the console mounts on it).
+	service *httpapi.Server
+	cfg     *config.Config
 	// records is the path of the SQLite records database.
 	records string
 	// tokens maps a role to a bearer token of the example config.
@@ -116,11 +118,12 @@ func newHarnessWithoutWorker(t testing.TB) *harness {
 	lc.BaseURL = h.api.URL
 	h.links, err = lc.Ring()
 	require.NoError(t, err)
-	api, err = httpapi.New(httpapi.Config{
+	srv, err := httpapi.New(httpapi.Config{
 		Temporal: h.client, Namespace: h.server.Namespace(), Outbox: h.store, Auth: authn,
 		Settings: h.cfg.Settings, DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc), Links: h.links,
 	})
 	require.NoError(t, err)
+	api, h.service = srv, srv
 	return h
 }
 

@@ -22,15 +22,15 @@ import (
 	"github.com/caseflow/caseflow/workflows"
 )
 
-// page is an answer of a confirmation page.
-type page struct {
+// linkPage is an answer of a confirmation page.
+type linkPage struct {
 	status int
 	header http.Header
 	body   string
 }
 
 // visit GETs a link, or POSTs form to it, with a plain HTTP client and no token.
-func visit(t *testing.T, method, link string, form url.Values) page {
+func visit(t *testing.T, method, link string, form url.Values) linkPage {
 	t.Helper()
 	var resp *http.Response
 	var err error
@@ -43,7 +43,7 @@ func visit(t *testing.T, method, link string, form url.Values) page {
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	return page{status: resp.StatusCode, header: resp.Header, body: string(raw)}
+	return linkPage{status: resp.StatusCode, header: resp.Header, body: string(raw)}
 }
 
 // actionLinks are the links of a letter's body by their label.

@@ -100,6 +100,7 @@ func runSuite(t *testing.T, fresh newDSN) {
 		{"EmptyKey", testEmptyKey},
 		{"Discounts", testDiscounts},
 		{"MailBacklog", testMailBacklog},
+		{"ConsoleSessions", testConsoleSessions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
