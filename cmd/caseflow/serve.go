@@ -26,6 +26,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/internal/access"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/internal/cases"
 	"github.com/caseflow/caseflow/internal/codec"
@@ -261,8 +262,12 @@ func startAPI(addr string, c client.Client, namespace string, st *store.Store, c
 	if err != nil {
 		return nil, nil, err
 	}
+	reads, err := access.New(cfg.Access.Read)
+	if err != nil {
+		return nil, nil, err
+	}
 	api, err := httpapi.New(httpapi.Config{
-		Temporal: c, Namespace: namespace, Outbox: st, Auth: authn, Settings: cfg.Settings,
+		Temporal: c, Namespace: namespace, Outbox: st, Auth: authn, Settings: cfg.Settings, Reads: reads,
 		DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc), CodecOrigins: e.codecOrigins,
 		CodecUISecret: e.codecUISecret, Logger: log, Metrics: e.metrics,
 	})

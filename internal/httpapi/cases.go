@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/caseflow/caseflow/internal/access"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/internal/cases"
 	"github.com/caseflow/caseflow/internal/strictjson"
@@ -251,7 +252,7 @@ func (s *Server) foundView(ctx context.Context, c *foundCase) (workflows.CaseVie
 }
 
 // getCase answers GET /v1/cases/{id} with the case's view.
-func (s *Server) getCase(w http.ResponseWriter, r *http.Request, _ auth.Caller) error {
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, caller auth.Caller) error {
 	id, err := caseID(r)
 	if err != nil {
 		return err
@@ -264,6 +265,9 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, _ auth.Caller) 
 	}
 	view, err := s.foundView(ctx, c)
 	if err != nil {
+		return err
+	}
+	if view, err = s.readableView(ctx, caller, view); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, view)
@@ -421,11 +425,14 @@ const (
 // listCases answers GET /v1/cases?type=&state=&breached=&page_size=&page_token=
 // from Temporal visibility: open cases first, newest first, then closed ones,
 // latest closed first (the order visibility keeps).
-func (s *Server) listCases(w http.ResponseWriter, r *http.Request, _ auth.Caller) error {
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request, caller auth.Caller) error {
 	q := r.URL.Query()
 	query, err := casesQuery(q.Get("type"), q.Get("state"), q.Get("breached"))
 	if err != nil {
 		return err
+	}
+	if scope := s.readScope(caller); scope != "" {
+		query += " AND " + scope
 	}
 	pageSize := defaultPageSize
 	if v := q.Get("page_size"); v != "" {
@@ -455,7 +462,10 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, _ auth.Caller
 	}
 	out := caseList{Items: make([]caseItem, 0, len(resp.GetExecutions()))}
 	for _, info := range resp.GetExecutions() {
-		out.Items = append(out.Items, s.caseItem(info))
+		it, c := s.caseItem(info)
+		if s.canRead(caller, c) == nil {
+			out.Items = append(out.Items, it)
+		}
 	}
 	if t := resp.GetNextPageToken(); len(t) > 0 {
 		out.NextPageToken = base64.RawURLEncoding.EncodeToString(t)
@@ -508,8 +518,9 @@ func typeClause(types []*workflows.CaseType) string {
 // quote makes a visibility query string literal.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
 
-// caseItem reads a list item from a visibility record.
-func (s *Server) caseItem(info *workflowpb.WorkflowExecutionInfo) caseItem {
+// caseItem reads a list item from a visibility record, and what a read check
+// knows of its case.
+func (s *Server) caseItem(info *workflowpb.WorkflowExecutionInfo) (caseItem, access.Case) {
 	sa := info.GetSearchAttributes().GetIndexedFields()
 	it := caseItem{
 		WorkflowID: info.GetExecution().GetWorkflowId(),
@@ -531,7 +542,9 @@ func (s *Server) caseItem(info *workflowpb.WorkflowExecutionInfo) caseItem {
 	if p := info.GetMemo().GetFields()["title"]; p != nil {
 		_ = s.dc.FromPayload(p, &it.Title)
 	}
-	return it
+	c := access.Case{Type: it.Type}
+	decodeSA(sa[workflows.SearchCaseAssignees.GetName()], &c.Assignees)
+	return it, c
 }
 
 // statusName is a workflow status in the API's snake_case.

@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/caseflow/caseflow/internal/access"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/workflows"
 )
@@ -137,8 +138,12 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, caller auth.C
 	var wids []string
 	var token []byte
 	for {
+		query := tasksQuery(f)
+		if scope := s.readScope(caller); scope != "" {
+			query += " AND " + scope
+		}
 		resp, err := s.tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Namespace: s.cfg.Namespace, PageSize: 500, NextPageToken: token, Query: tasksQuery(f),
+			Namespace: s.cfg.Namespace, PageSize: 500, NextPageToken: token, Query: query,
 		})
 		if err != nil {
 			return err
@@ -155,7 +160,9 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, caller auth.C
 		s.log.Warn("task inbox truncated", "cases", len(wids), "limit", maxTaskCases)
 		wids = wids[:maxTaskCases]
 	}
-	views := s.queryViews(ctx, wids)
+	views := slices.DeleteFunc(s.queryViews(ctx, wids), func(v workflows.CaseView) bool {
+		return s.canRead(caller, access.FromView(v)) != nil
+	})
 	writeJSON(w, http.StatusOK, map[string]any{"items": collectTasks(views, f)})
 	return nil
 }
