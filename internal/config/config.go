@@ -36,6 +36,8 @@ type Config struct {
 	Auth      Auth           `yaml:"auth"`
 	Codec     Codec          `yaml:"codec"`
 	Access    Access         `yaml:"access"`
+	// Signing is the key ring of event signatures (internal/eventsig).
+	Signing Signing `yaml:"event_signing"`
 
 	// Warnings are non-fatal findings of Load (a year without calendar data).
 	Warnings []string `yaml:"-"`
@@ -93,6 +95,15 @@ func (t Token) Hash() ([32]byte, error) {
 // only the cases where they hold a task.
 type Access struct {
 	Read map[string][]string `yaml:"read"`
+}
+
+// Signing is the key ring the API signs events with and the worker checks
+// their signatures with (internal/eventsig): HMAC-SHA256 keys, base64 of 32
+// bytes, like codec keys. Active is the key the API signs with; a worker
+// checks with every key. An ID left empty is the key's fingerprint.
+type Signing struct {
+	Active string `yaml:"active"`
+	Keys   []Key  `yaml:"keys"`
 }
 
 // Codec configures the payload encryption of Temporal data.

@@ -360,6 +360,15 @@ func (s *Server) applyEvent(ctx context.Context, c *foundCase, spec *workflows.E
 	if !c.Running {
 		return view, s.closedConflict(ctx, c)
 	}
+	if s.cfg.Signer != nil {
+		// The signature covers the update's ID: one is made when the caller gave none.
+		if updateID == "" {
+			updateID = uuid.NewString()
+		}
+		if err := s.cfg.Signer.Sign(&req, c.WfID, updateID, time.Now()); err != nil {
+			return view, err
+		}
+	}
 	// No run ID: the update goes to the case's current run, so a case that has
 	// continued as new since it was found still gets the event.
 	h, err := s.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{

@@ -25,6 +25,7 @@ import (
 	"github.com/caseflow/caseflow/internal/access"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/internal/cases"
+	"github.com/caseflow/caseflow/internal/eventsig"
 	"github.com/caseflow/caseflow/internal/store"
 	"github.com/caseflow/caseflow/workflows"
 )
@@ -94,6 +95,9 @@ type Config struct {
 	Auth *auth.Authenticator
 	// Settings is the configuration a new case takes its snapshot from.
 	Settings func() *workflows.Settings
+	// Signer, when set, signs every event request the API sends (the worker
+	// checks it: internal/eventsig). caseflow always sets it.
+	Signer *eventsig.Ring
 	// Reads decides who reads which case (every case view, list item, task
 	// and related case passes its Check); nil is the registry's defaults.
 	Reads *access.Reads
