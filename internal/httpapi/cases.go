@@ -229,15 +229,17 @@ func (s *Server) findCase(ctx context.Context, id string) (*foundCase, error) {
 	return nil, errorf(ECodeNotFound, "no case %s", id)
 }
 
-// caseView reads a case's view: from the result of a completed workflow, else by
-// query (which a worker answers, even for a closed workflow).
+// caseView reads a case's view by query (which a worker answers, even for a
+// closed workflow), waiting out a worker that catches up (readView).
 func (s *Server) caseView(ctx context.Context, wid, runID string) (workflows.CaseView, error) {
-	var view workflows.CaseView
-	v, err := s.tc.QueryWorkflow(ctx, wid, runID, workflows.QueryView)
-	if err != nil {
-		return view, err
-	}
-	return view, v.Get(&view)
+	return readView(ctx, func(ctx context.Context) (workflows.CaseView, error) {
+		var view workflows.CaseView
+		v, err := s.tc.QueryWorkflow(ctx, wid, runID, workflows.QueryView)
+		if err != nil {
+			return view, err
+		}
+		return view, v.Get(&view)
+	})
 }
 
 // foundView reads the view of a found case.
