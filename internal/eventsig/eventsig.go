@@ -211,3 +211,6 @@ func (r *Ring) IDs() []string {
 	slices.Sort(ids)
 	return ids
 }
+
+// ActiveKeyID is the ID of the key Sign uses ("" for a ring that only checks).
+func (r *Ring) ActiveKeyID() string { return r.active }
