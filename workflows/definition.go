@@ -52,6 +52,10 @@ type Definition[I any, D any, O any] struct {
 	Machine *statemachines.Definition
 	// IntakeRoles may open a case of the type.
 	IntakeRoles []string
+	// ReadRoles may read every case of the type (the API's read matrix; the
+	// config's access.read overrides it). Empty: DefaultReadRoles of the
+	// intake and event roles.
+	ReadRoles []string
 	// Policies are the type's SLA policies.
 	Policies []Policy
 	// Events are the events people may send.
@@ -145,12 +149,15 @@ type Env[D any, O any] struct {
 func Define[I any, D any, O any, PI Intake[I]](d Definition[I, D, O]) *CaseType {
 	ct := &CaseType{
 		Name: d.Name, Title: d.Title, Machine: d.Machine, IntakeRoles: d.IntakeRoles,
-		Policies: d.Policies, Events: d.Events,
+		ReadRoles: d.ReadRoles, Policies: d.Policies, Events: d.Events,
 		IntakeType:    reflect.TypeFor[I](),
 		DirectoryType: reflect.TypeFor[D](),
 		OptionsType:   reflect.TypeFor[O](),
 		Directory:     settingKeys(reflect.TypeFor[D]()),
 		Options:       settingKeys(reflect.TypeFor[O]()),
+	}
+	if len(ct.ReadRoles) == 0 {
+		ct.ReadRoles = DefaultReadRoles(d.IntakeRoles, d.Events)
 	}
 	if err := d.Machine.Validate(); err != nil {
 		panic(fmt.Sprintf("case type %s: %v", d.Name, err))

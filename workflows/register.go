@@ -34,6 +34,10 @@ type CaseType struct {
 	Machine *statemachines.Definition
 	// IntakeRoles may open a case of this type.
 	IntakeRoles []string
+	// ReadRoles may read every case of this type: the default of the API's
+	// read matrix (internal/access), which the config may override. An
+	// executor not listed reads only the cases where it holds a task.
+	ReadRoles []string
 	// Workflow is the workflow function; its input is what NewInput returns.
 	Workflow any
 	// IntakeType is the Go type of the intake body, for its JSON schema.
@@ -76,6 +80,28 @@ func SearchAttributeTypes() map[string]enumspb.IndexedValueType {
 // CanOpen reports whether role may open a case of this type.
 func (t *CaseType) CanOpen(role string) bool {
 	return role == RoleAdmin || slices.Contains(t.IntakeRoles, role)
+}
+
+// DefaultReadRoles is the read matrix's default for a case type: who opens its
+// cases or acts on them (the intake and event roles), supervisors and admins —
+// but not executors, who read only the cases where they hold a task.
+func DefaultReadRoles(intake []string, events []EventSpec) []string {
+	out := []string{}
+	add := func(roles ...string) {
+		for _, r := range roles {
+			if r != RoleExecutor && r != RoleSystem && !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	add(intake...)
+	for _, e := range events {
+		add(e.Roles...)
+	}
+	add(RoleSupervisor, RoleAdmin)
+	// In the order of Roles, whatever order the declaration gives.
+	slices.SortFunc(out, func(a, b string) int { return slices.Index(Roles, a) - slices.Index(Roles, b) })
+	return out
 }
 
 // Types lists the registered case types.

@@ -42,6 +42,17 @@ type EventRequest struct {
 	Event string          `json:"event"`
 	Data  json.RawMessage `json:"data,omitempty"`
 	Actor Actor           `json:"actor"`
+	// Sig is the API's signature of the request (internal/eventsig), which
+	// the worker checks before the case sees the event; the workflow ignores it.
+	Sig *EventSig `json:"sig,omitempty"`
+}
+
+// EventSig is an HMAC-SHA256 over an event request, the case it goes to and
+// the update that carries it (internal/eventsig).
+type EventSig struct {
+	KeyID    string    `json:"key_id"`
+	IssuedAt time.Time `json:"issued_at"`
+	MAC      []byte    `json:"mac"`
 }
 
 // Task is an open human task of a case.

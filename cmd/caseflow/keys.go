@@ -10,6 +10,7 @@ import (
 
 	"github.com/caseflow/caseflow/internal/codec"
 	"github.com/caseflow/caseflow/internal/config"
+	"github.com/caseflow/caseflow/internal/eventsig"
 )
 
 // legacyEnvKeyID is the key ID CASEFLOW_CODEC_KEY had before key IDs were
@@ -102,4 +103,71 @@ func stuckReporter(log *slog.Logger, reg prometheus.Registerer) (codec.Option, e
 		log.Error("workflow task stuck on a codec key this worker lacks: the case waits until a worker holding the key takes it; add the key (codec.keys, CASEFLOW_CODEC_KEY or CASEFLOW_CODEC_KEY_FILE) or stop this worker",
 			"key_id", keyID, "err", err)
 	}), nil
+}
+
+// signingFrom builds the event signing key ring from the config's
+// event_signing keys, the CASEFLOW_EVENT_KEY or CASEFLOW_EVENT_KEY_FILE
+// variable, or (dev mode) a key file in the data dir, which extra workers
+// beside `caseflow dev` read through CASEFLOW_EVENT_KEY_FILE. Without a key
+// neither the API nor the worker starts: a worker that cannot check
+// signatures would let any update through.
+func signingFrom(cfg *config.Config, keyFile string) (*eventsig.Ring, error) {
+	keys := codec.Keys{Active: cfg.Signing.Active, Keys: map[string][]byte{}}
+	for i, k := range cfg.Signing.Keys {
+		b, err := k.Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("event_signing.keys[%d]: %w", i, err)
+		}
+		id := k.ID
+		if id == "" {
+			id = eventsig.KeyID(b)
+		}
+		if err := keys.Add(id, b); err != nil {
+			return nil, fmt.Errorf("event_signing.keys[%d]: %w", i, err)
+		}
+	}
+	v, file := os.Getenv("CASEFLOW_EVENT_KEY"), os.Getenv("CASEFLOW_EVENT_KEY_FILE")
+	var name, id string
+	var key []byte
+	var err error
+	switch {
+	case v != "" && file != "":
+		return nil, errors.New("set CASEFLOW_EVENT_KEY or CASEFLOW_EVENT_KEY_FILE, not both")
+	case file != "":
+		name = "CASEFLOW_EVENT_KEY_FILE"
+		id, key, err = codec.ReadKeyFile(file)
+	case v != "":
+		name = "CASEFLOW_EVENT_KEY"
+		id, key, err = codec.ParseKey(v)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if key != nil {
+		if err := keys.Add(id, key); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if keys.Active == "" {
+			keys.Active = id
+		}
+	}
+	if len(keys.Keys) == 0 {
+		if keyFile == "" {
+			return nil, errors.New("no event signing key: set event_signing.keys in the config, CASEFLOW_EVENT_KEY or CASEFLOW_EVENT_KEY_FILE (the same keys at the API and every worker)")
+		}
+		id, key, err := codec.LoadOrCreateKeyFile(keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("event signing key: %w", err)
+		}
+		keys.Keys[id], keys.Active = key, id
+	}
+	if keys.Active == "" && len(keys.Keys) == 1 {
+		for id := range keys.Keys {
+			keys.Active = id
+		}
+	}
+	if keys.Active == "" {
+		return nil, errors.New("event_signing.active is required when the ring holds more than one key")
+	}
+	return eventsig.New(keys.Active, keys.Keys)
 }

@@ -22,16 +22,19 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/internal/access"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/internal/cases"
 	"github.com/caseflow/caseflow/internal/codec"
 	"github.com/caseflow/caseflow/internal/config"
 	"github.com/caseflow/caseflow/internal/console"
 	"github.com/caseflow/caseflow/internal/devserver"
+	"github.com/caseflow/caseflow/internal/eventsig"
 	"github.com/caseflow/caseflow/internal/httpapi"
 	"github.com/caseflow/caseflow/internal/mail"
 	"github.com/caseflow/caseflow/internal/store"
@@ -216,7 +219,7 @@ const workerStopTimeout = 10 * time.Second
 // its own on c's connection, whose data converter stops a workflow task on a
 // payload the worker cannot decrypt rather than fail the case
 // (codec.WorkerDataConverter). The caller closes the client after the worker.
-func (r *runtime) startWorker(namespace string, cdc *codec.Codec, tr mail.Transport, cfg *config.Config, log *slog.Logger) error {
+func (r *runtime) startWorker(namespace string, cdc *codec.Codec, ring *eventsig.Ring, tr mail.Transport, cfg *config.Config, log *slog.Logger) error {
 	wc, err := client.NewClientFromExisting(r.client, client.Options{
 		Namespace:        namespace,
 		DataConverter:    codec.WorkerDataConverter(cdc),
@@ -228,13 +231,17 @@ func (r *runtime) startWorker(namespace string, cdc *codec.Codec, tr mail.Transp
 		return fmt.Errorf("unable to make the worker's client: %w", err)
 	}
 	r.workerClient = wc
-	r.worker, err = newWorker(wc, r.store, tr, cfg)
+	r.worker, err = newWorker(wc, r.store, tr, cfg, ring)
 	return err
 }
 
-// newWorker starts a worker on c.
-func newWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.Config) (worker.Worker, error) {
-	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: workerStopTimeout})
+// newWorker starts a worker on c. It checks every event's signature with ring
+// before the case sees the event (eventsig.WorkerInterceptor).
+func newWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.Config, ring *eventsig.Ring) (worker.Worker, error) {
+	w := worker.New(c, workflows.TaskQueue, worker.Options{
+		WorkerStopTimeout: workerStopTimeout,
+		Interceptors:      []interceptor.WorkerInterceptor{eventsig.WorkerInterceptor(ring, time.Now)},
+	})
 	links, err := cfg.Links.Ring()
 	if err != nil {
 		return nil, err
@@ -268,6 +275,8 @@ type edge struct {
 	// lets them do so without a token (httpapi.Config.CodecUISecret).
 	codecOrigins  []string
 	codecUISecret string
+	// signer signs every event the API sends.
+	signer *eventsig.Ring
 }
 
 // startAPI serves the HTTP API on addr.
@@ -281,8 +290,12 @@ func startAPI(addr string, c client.Client, namespace string, st *store.Store, c
 	if err != nil {
 		return nil, nil, err
 	}
+	reads, err := access.New(cfg.Access.Read)
+	if err != nil {
+		return nil, nil, err
+	}
 	api, err := httpapi.New(httpapi.Config{
-		Temporal: c, Namespace: namespace, Outbox: st, Auth: authn, Settings: cfg.Settings, Links: links,
+		Temporal: c, Namespace: namespace, Outbox: st, Auth: authn, Settings: cfg.Settings, Links: links, Reads: reads, Signer: e.signer,
 		DataConverter: codec.DataConverter(cdc), Codec: codec.Handler(cdc), CodecOrigins: e.codecOrigins,
 		CodecUISecret: e.codecUISecret, Logger: log, Metrics: e.metrics,
 	})
@@ -393,6 +406,10 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 			if err != nil {
 				return err
 			}
+			ring, err := signingFrom(cfg, filepath.Join(*data, "event.key"))
+			if err != nil {
+				return err
+			}
 			adminToken, err := devAdminToken(filepath.Join(*data, "admin.token"))
 			if err != nil {
 				return err
@@ -428,14 +445,14 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 				return err
 			}
 			rt.observe(metrics, log)
-			if err = rt.startWorker(srv.Namespace(), cdc, tr, cfg, log); err != nil {
+			if err = rt.startWorker(srv.Namespace(), cdc, ring, tr, cfg, log); err != nil {
 				return err
 			}
 			if err := startGauges(ctx, metrics, rt.client, srv.Namespace(), rt.store, log); err != nil {
 				return err
 			}
 			dev := config.Token{Name: "dev-admin", Role: "admin", Token: adminToken}
-			e := edge{tls: httpTLS, metrics: metrics}
+			e := edge{tls: httpTLS, metrics: metrics, signer: ring}
 			if srv.UIURL() != "" {
 				e.codecOrigins, e.codecUISecret = []string{srv.UIURL()}, uiSecret
 			}
@@ -520,7 +537,7 @@ func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 			if err := ensureSearchAttributes(ctx, rt.client, t.namespace); err != nil {
 				log.Warn("search attributes", "err", err)
 			}
-			if err = rt.startWorker(t.namespace, cl.cdc, tr, cl.cfg, log); err != nil {
+			if err = rt.startWorker(t.namespace, cl.cdc, cl.ring, tr, cl.cfg, log); err != nil {
 				return err
 			}
 			log.Info("worker polling", "task_queue", workflows.TaskQueue, "temporal", t.address, "namespace", t.namespace)
@@ -564,7 +581,7 @@ func newAPICmd(stderr io.Writer) *ffcli.Command {
 			log, rt := cl.log, cl.rt
 			defer rt.stop(log)
 			var ln net.Listener
-			e := edge{tls: httpTLS, metrics: metrics, codecOrigins: splitList(*origins)}
+			e := edge{tls: httpTLS, metrics: metrics, codecOrigins: splitList(*origins), signer: cl.ring}
 			if rt.http, ln, err = startAPI(*httpAddr, rt.client, t.namespace, rt.store, cl.cfg, nil, cl.cdc, e, log); err != nil {
 				return err
 			}
@@ -585,13 +602,19 @@ type connected struct {
 	log *slog.Logger
 	cfg *config.Config
 	cdc *codec.Codec
-	rt  *runtime
+	// ring signs (API) and checks (worker) events.
+	ring *eventsig.Ring
+	rt   *runtime
 }
 
 // connect loads the config and the codec, dials the cluster and opens the
 // records database. A stuck workflow task is counted in metrics when it is not nil.
 func connect(ctx context.Context, c *common, t *temporalFlags, r *recordsFlags, stderr io.Writer, metrics prometheus.Registerer) (*connected, error) {
 	log, cfg, cdc, tlsCfg, err := prepare(c, t, stderr, metrics)
+	if err != nil {
+		return nil, err
+	}
+	ring, err := signingFrom(cfg, "")
 	if err != nil {
 		return nil, err
 	}
@@ -607,7 +630,7 @@ func connect(ctx context.Context, c *common, t *temporalFlags, r *recordsFlags, 
 		rt.stop(log)
 		return nil, err
 	}
-	return &connected{log: log, cfg: cfg, cdc: cdc, rt: rt}, nil
+	return &connected{log: log, cfg: cfg, cdc: cdc, ring: ring, rt: rt}, nil
 }
 
 func prepare(c *common, t *temporalFlags, stderr io.Writer, metrics prometheus.Registerer) (*slog.Logger, *config.Config, *codec.Codec, *tls.Config, error) {

@@ -37,8 +37,25 @@ func DataConverter(c *Codec) converter.DataConverter {
 // until a worker holding the key takes it. An activity gets the error (it is
 // retried). Give clients that are no worker's, such as the API's, DataConverter:
 // a panic there would abort a request.
+//
+// A worker also refuses a payload that is not encrypted: whoever wrote it
+// bypassed the API (a client of the namespace without the codec). An
+// unencrypted update or query argument is an error, so the update is rejected
+// before the case sees it; an unencrypted workflow input (or anything else
+// decoded for workflow code) panics like an undecryptable one, so the workflow
+// task fails and is retried and the case never runs on it — and never fails.
 func WorkerDataConverter(c *Codec) converter.DataConverter {
 	return &dataConverter{DataConverter: converter.NewCodecDataConverter(payload.DataConverter(), c), codec: c, inWorkflow: true, worker: true}
+}
+
+// PlaintextError is a worker's refusal of a payload that is not encrypted.
+type PlaintextError struct {
+	// Encoding is the payload's encoding metadata.
+	Encoding string
+}
+
+func (e *PlaintextError) Error() string {
+	return fmt.Sprintf("codec: refused a payload that is not encrypted (encoding %q): caseflow's workers take only payloads sealed by a caseflow client", e.Encoding)
 }
 
 // dataConverter is the codec data converter, told by the SDK whether it works
@@ -48,8 +65,12 @@ type dataConverter struct {
 	codec *Codec
 	// inWorkflow panics on a payload the codec cannot decrypt.
 	inWorkflow bool
-	// worker panics but for activities (WithContext).
+	// worker panics but for activities (WithContext), and refuses unencrypted
+	// payloads.
 	worker bool
+	// workflowCode decodes for workflow code (WithWorkflowContext): the
+	// workflow's input, activity results; an unencrypted payload panics there.
+	workflowCode bool
 }
 
 var (
@@ -59,17 +80,43 @@ var (
 
 // FromPayload implements converter.DataConverter.
 func (d *dataConverter) FromPayload(p *commonpb.Payload, valuePtr any) error {
+	if err := d.sealed(p); err != nil {
+		return err
+	}
 	return d.check(d.DataConverter.FromPayload(p, valuePtr))
 }
 
 // FromPayloads implements converter.DataConverter.
 func (d *dataConverter) FromPayloads(ps *commonpb.Payloads, valuePtrs ...any) error {
+	for _, p := range ps.GetPayloads() {
+		if err := d.sealed(p); err != nil {
+			return err
+		}
+	}
 	return d.check(d.DataConverter.FromPayloads(ps, valuePtrs...))
+}
+
+// sealed refuses, in a worker, a payload that is not encrypted: an error for
+// update and query arguments (the update is rejected), a panic in workflow code
+// (the workflow task fails and is retried; the case never runs on it).
+func (d *dataConverter) sealed(p *commonpb.Payload) error {
+	if !d.worker || p == nil {
+		return nil
+	}
+	enc := string(p.GetMetadata()[converter.MetadataEncoding])
+	if enc == EncodingEncrypted {
+		return nil
+	}
+	err := &PlaintextError{Encoding: enc}
+	if d.workflowCode {
+		panic(fmt.Errorf("workflow task stopped: %w; the task fails and is retried, and the case does not run on it (start cases through the caseflow API)", err))
+	}
+	return err
 }
 
 // WithWorkflowContext implements converter.ContextAware: decoding for workflow code.
 func (d *dataConverter) WithWorkflowContext(converter.WorkflowContext) converter.DataConverter {
-	return &dataConverter{DataConverter: d.DataConverter, codec: d.codec, inWorkflow: true, worker: d.worker}
+	return &dataConverter{DataConverter: d.DataConverter, codec: d.codec, inWorkflow: true, worker: d.worker, workflowCode: true}
 }
 
 // WithContext implements converter.ContextAware: decoding for an activity or a
@@ -82,7 +129,7 @@ func (d *dataConverter) WithContext(context.Context) converter.DataConverter {
 func (d *dataConverter) WithSerializationContext(sc converter.SerializationContext) converter.DataConverter {
 	return &dataConverter{
 		DataConverter: converter.WithDataConverterSerializationContext(d.DataConverter, sc),
-		codec:         d.codec, inWorkflow: d.inWorkflow, worker: d.worker,
+		codec:         d.codec, inWorkflow: d.inWorkflow, worker: d.worker, workflowCode: d.workflowCode,
 	}
 }
 

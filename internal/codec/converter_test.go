@@ -81,3 +81,29 @@ func TestWorkerDataConverterPanicsButForActivities(t *testing.T) {
 	require.ErrorAs(t, activity.FromPayloads(p, &got), &undecryptable, "an activity's input")
 	require.ErrorAs(t, converter.WithDataConverterSerializationContext(activity, converter.ActivitySerializationContext{}).FromPayloads(p, &got), &undecryptable)
 }
+
+// TestWorkerRefusesPlaintext: a worker takes only encrypted payloads. An
+// unencrypted update argument is an error (the SDK rejects the update), an
+// unencrypted workflow input panics (the workflow task fails and is retried),
+// and a client that is no worker's still reads plaintext.
+func TestWorkerRefusesPlaintext(t *testing.T) {
+	plain, err := converter.GetDefaultDataConverter().ToPayloads(testCaller())
+	require.NoError(t, err)
+	c := newCodec(t, "k1", "k1")
+	dc := codec.WorkerDataConverter(c)
+	scoped := converter.WithDataConverterSerializationContext(dc, converter.WorkflowSerializationContext{Namespace: "default", WorkflowID: "plc-1"})
+
+	var got caller
+	var refused *codec.PlaintextError
+	require.ErrorAs(t, dc.FromPayloads(plain, &got), &refused, "an update's arguments")
+	require.ErrorAs(t, scoped.FromPayloads(plain, &got), &refused, "an update's arguments, with the workflow's serialization context")
+	require.ErrorAs(t, dc.FromPayload(plain.GetPayloads()[0], &got), &refused)
+	require.PanicsWithError(t, `workflow task stopped: codec: refused a payload that is not encrypted (encoding "json/plain"): caseflow's workers take only payloads sealed by a caseflow client; the task fails and is retried, and the case does not run on it (start cases through the caseflow API)`,
+		func() { _ = dc.(converter.ContextAware).WithWorkflowContext(nil).FromPayloads(plain, &got) }, "a workflow's input")
+
+	sealed, err := codec.DataConverter(c).ToPayloads(testCaller())
+	require.NoError(t, err)
+	require.NoError(t, dc.FromPayloads(sealed, &got), "a sealed payload passes")
+	require.Equal(t, testCaller(), got)
+	require.NoError(t, codec.DataConverter(c).FromPayloads(plain, &got), "a client that is no worker's reads plaintext")
+}

@@ -39,6 +39,9 @@ type Config struct {
 	Auth      Auth           `yaml:"auth"`
 	Codec     Codec          `yaml:"codec"`
 	Links     Links          `yaml:"links"`
+	Access    Access         `yaml:"access"`
+	// Signing is the key ring of event signatures (internal/eventsig).
+	Signing Signing `yaml:"event_signing"`
 
 	// Warnings are non-fatal findings of Load (a year without calendar data).
 	Warnings []string `yaml:"-"`
@@ -88,6 +91,23 @@ func (t Token) Hash() ([32]byte, error) {
 		return sha256.Sum256([]byte(t.Token)), nil
 	}
 	return h, errors.New("needs token, token_env or token_sha256")
+}
+
+// Access overrides the read matrix (internal/access): for a case type, the
+// roles that read all its cases. A type not named keeps the registry's default
+// (GET /v1/case-types: read_roles); admins read every case, and anybody else
+// only the cases where they hold a task.
+type Access struct {
+	Read map[string][]string `yaml:"read"`
+}
+
+// Signing is the key ring the API signs events with and the worker checks
+// their signatures with (internal/eventsig): HMAC-SHA256 keys, base64 of 32
+// bytes, like codec keys. Active is the key the API signs with; a worker
+// checks with every key. An ID left empty is the key's fingerprint.
+type Signing struct {
+	Active string `yaml:"active"`
+	Keys   []Key  `yaml:"keys"`
 }
 
 // Codec configures the payload encryption of Temporal data.
@@ -248,6 +268,16 @@ func (c *Config) check() error {
 		names[t.Name] = true
 		if _, err := t.Hash(); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", key, err))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Access.Read)) {
+		if _, ok := workflows.Lookup(name); !ok {
+			problems = append(problems, fmt.Sprintf("access.read.%s: no such case type (known: %s)", name, strings.Join(workflows.TypeNames(), ", ")))
+		}
+		for _, role := range c.Access.Read[name] {
+			if !slices.Contains(workflows.Roles, role) {
+				problems = append(problems, fmt.Sprintf("access.read.%s: unknown role %q (known: %s)", name, role, strings.Join(workflows.Roles, ", ")))
+			}
 		}
 	}
 	if len(c.Codec.Keys) > 0 {

@@ -74,3 +74,16 @@ func TestCodecKeysMustHaveDistinctIDs(t *testing.T) {
 	_, err = Parse([]byte(fixed))
 	assert.NoError(t, err)
 }
+
+// TestAccessReadIsChecked: the read matrix's overrides name known case types
+// and roles, or the config is refused naming the key.
+func TestAccessReadIsChecked(t *testing.T) {
+	cfg, err := Parse([]byte(string(exampleConfig(t)) + "access:\n  read:\n    plc: [supervisor, engineer]\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"supervisor", "engineer"}, cfg.Access.Read["plc"])
+
+	_, err = Parse([]byte(string(exampleConfig(t)) + "access:\n  read:\n    plcc: [supervisor]\n    dispute: [boss]\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "access.read.plcc: no such case type")
+	assert.Contains(t, err.Error(), `access.read.dispute: unknown role "boss"`)
+}

@@ -47,6 +47,11 @@ func (c *Config) CheckProduction() error {
 			problems = append(problems, fmt.Sprintf("links.keys[%d].secret (%s): a link signing key written into the config file is refused outside dev: give secret_env", i, k.ID))
 		}
 	}
+	for i, k := range c.Signing.Keys {
+		if k.Secret != "" {
+			problems = append(problems, fmt.Sprintf("event_signing.keys[%d].secret (%s): a key written into the config file is refused outside dev: give secret_env, or CASEFLOW_EVENT_KEY or CASEFLOW_EVENT_KEY_FILE", i, k.ID))
+		}
+	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}

@@ -281,6 +281,7 @@ func TestUI(t *testing.T) {
 			Endpoint        string
 			PassAccessToken bool
 		}
+		DisableWriteActions bool
 	}
 	if err := json.Unmarshal([]byte(get("/api/v1/settings")), &settings); err != nil {
 		t.Fatal(err)
@@ -289,9 +290,42 @@ func TestUI(t *testing.T) {
 		t.Fatalf("UI codec settings = %+v, want endpoint %s without passing a token to plain http", settings.Codec, codec)
 	}
 
+	if !settings.DisableWriteActions {
+		t.Fatal("the UI must be read-only (DisableWriteActions): cases change only through the API")
+	}
+
 	// The UI reaches the frontend.
 	if body := get("/api/v1/namespaces/" + s.Namespace()); !strings.Contains(body, s.Namespace()) {
 		t.Fatalf("UI namespace lookup: %s", body)
+	}
+
+	// A write through the UI's API (terminating a workflow), sent as the UI
+	// sends it (with its CSRF token), is refused.
+	var csrf string
+	first, err := http.Get(s.UIURL() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Body.Close()
+	for _, c := range first.Cookies() {
+		if c.Name == "_csrf" {
+			csrf = c.Value
+		}
+	}
+	req, err := http.NewRequest(http.MethodPost, s.UIURL()+"/api/v1/namespaces/"+s.Namespace()+"/workflows/plc-x/terminate", strings.NewReader(`{"reason":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", csrf)
+	req.AddCookie(&http.Cookie{Name: "_csrf", Value: csrf})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("a write through the UI answered %s, want 405 (write actions off)", resp.Status)
 	}
 }
 

@@ -30,6 +30,10 @@ func newUI(ip string, port int, grpcAddr, namespace, codecEndpoint string) *uise
 		CORS:             uiconfig.CORS{CookieInsecure: true},
 		HideLogs:         true,
 		DisableNewsFetch: true,
+		// Read-only: the UI has no login, and a case changes only through the
+		// API, which checks the caller's role and signs the event. A start,
+		// signal, update, cancel, reset or terminate from the UI is refused.
+		DisableWriteActions: true,
 	}))
 }
 

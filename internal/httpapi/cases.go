@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/caseflow/caseflow/internal/access"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/internal/cases"
 	"github.com/caseflow/caseflow/internal/strictjson"
@@ -228,15 +229,17 @@ func (s *Server) findCase(ctx context.Context, id string) (*foundCase, error) {
 	return nil, errorf(ECodeNotFound, "no case %s", id)
 }
 
-// caseView reads a case's view: from the result of a completed workflow, else by
-// query (which a worker answers, even for a closed workflow).
+// caseView reads a case's view by query (which a worker answers, even for a
+// closed workflow), waiting out a worker that catches up (readView).
 func (s *Server) caseView(ctx context.Context, wid, runID string) (workflows.CaseView, error) {
-	var view workflows.CaseView
-	v, err := s.tc.QueryWorkflow(ctx, wid, runID, workflows.QueryView)
-	if err != nil {
-		return view, err
-	}
-	return view, v.Get(&view)
+	return readView(ctx, func(ctx context.Context) (workflows.CaseView, error) {
+		var view workflows.CaseView
+		v, err := s.tc.QueryWorkflow(ctx, wid, runID, workflows.QueryView)
+		if err != nil {
+			return view, err
+		}
+		return view, v.Get(&view)
+	})
 }
 
 // foundView reads the view of a found case.
@@ -251,7 +254,7 @@ func (s *Server) foundView(ctx context.Context, c *foundCase) (workflows.CaseVie
 }
 
 // getCase answers GET /v1/cases/{id} with the case's view.
-func (s *Server) getCase(w http.ResponseWriter, r *http.Request, _ auth.Caller) error {
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, caller auth.Caller) error {
 	id, err := caseID(r)
 	if err != nil {
 		return err
@@ -264,6 +267,9 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, _ auth.Caller) 
 	}
 	view, err := s.foundView(ctx, c)
 	if err != nil {
+		return err
+	}
+	if view, err = s.readableView(ctx, caller, view); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, view)
@@ -356,6 +362,15 @@ func (s *Server) applyEvent(ctx context.Context, c *foundCase, spec *workflows.E
 	if !c.Running {
 		return view, s.closedConflict(ctx, c)
 	}
+	if s.cfg.Signer != nil {
+		// The signature covers the update's ID: one is made when the caller gave none.
+		if updateID == "" {
+			updateID = uuid.NewString()
+		}
+		if err := s.cfg.Signer.Sign(&req, c.WfID, updateID, time.Now()); err != nil {
+			return view, err
+		}
+	}
 	// No run ID: the update goes to the case's current run, so a case that has
 	// continued as new since it was found still gets the event.
 	h, err := s.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
@@ -421,11 +436,14 @@ const (
 // listCases answers GET /v1/cases?type=&state=&breached=&page_size=&page_token=
 // from Temporal visibility: open cases first, newest first, then closed ones,
 // latest closed first (the order visibility keeps).
-func (s *Server) listCases(w http.ResponseWriter, r *http.Request, _ auth.Caller) error {
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request, caller auth.Caller) error {
 	q := r.URL.Query()
 	query, err := casesQuery(q.Get("type"), q.Get("state"), q.Get("breached"))
 	if err != nil {
 		return err
+	}
+	if scope := s.readScope(caller); scope != "" {
+		query += " AND " + scope
 	}
 	pageSize := defaultPageSize
 	if v := q.Get("page_size"); v != "" {
@@ -455,7 +473,10 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, _ auth.Caller
 	}
 	out := caseList{Items: make([]caseItem, 0, len(resp.GetExecutions()))}
 	for _, info := range resp.GetExecutions() {
-		out.Items = append(out.Items, s.caseItem(info))
+		it, c := s.caseItem(info)
+		if s.canRead(caller, c) == nil {
+			out.Items = append(out.Items, it)
+		}
 	}
 	if t := resp.GetNextPageToken(); len(t) > 0 {
 		out.NextPageToken = base64.RawURLEncoding.EncodeToString(t)
@@ -508,8 +529,9 @@ func typeClause(types []*workflows.CaseType) string {
 // quote makes a visibility query string literal.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
 
-// caseItem reads a list item from a visibility record.
-func (s *Server) caseItem(info *workflowpb.WorkflowExecutionInfo) caseItem {
+// caseItem reads a list item from a visibility record, and what a read check
+// knows of its case.
+func (s *Server) caseItem(info *workflowpb.WorkflowExecutionInfo) (caseItem, access.Case) {
 	sa := info.GetSearchAttributes().GetIndexedFields()
 	it := caseItem{
 		WorkflowID: info.GetExecution().GetWorkflowId(),
@@ -531,7 +553,9 @@ func (s *Server) caseItem(info *workflowpb.WorkflowExecutionInfo) caseItem {
 	if p := info.GetMemo().GetFields()["title"]; p != nil {
 		_ = s.dc.FromPayload(p, &it.Title)
 	}
-	return it
+	c := access.Case{Type: it.Type}
+	decodeSA(sa[workflows.SearchCaseAssignees.GetName()], &c.Assignees)
+	return it, c
 }
 
 // statusName is a workflow status in the API's snake_case.

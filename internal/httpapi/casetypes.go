@@ -15,12 +15,15 @@ import (
 
 // caseTypeDoc describes a registered case type to API clients.
 type caseTypeDoc struct {
-	Name         string          `json:"name"`
-	Title        string          `json:"title"`
-	States       []string        `json:"states"`
-	Initial      string          `json:"initial"`
-	Terminal     []string        `json:"terminal"`
-	IntakeRoles  []string        `json:"intake_roles"`
+	Name        string   `json:"name"`
+	Title       string   `json:"title"`
+	States      []string `json:"states"`
+	Initial     string   `json:"initial"`
+	Terminal    []string `json:"terminal"`
+	IntakeRoles []string `json:"intake_roles"`
+	// ReadRoles read every case of the type (the read matrix); others read
+	// only the cases where they hold a task.
+	ReadRoles    []string        `json:"read_roles"`
 	IntakeSchema json.RawMessage `json:"intake_schema"`
 	Events       []eventDoc      `json:"events"`
 	SystemEvents []string        `json:"system_events"`

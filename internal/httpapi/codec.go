@@ -14,7 +14,7 @@ const codecPrefix = "/v1/codec"
 const codecHeaders = "Authorization, Authorization-Extras, Content-Type, X-Namespace"
 
 // codec serves the Temporal UI's remote codec: CORS for the allowed origins (a
-// preflight needs no token), then a valid token of any role, then the codec with
+// preflight needs no token), then a valid token of an admin or a supervisor, then the codec with
 // the prefix stripped, so /v1/codec/decode reaches it as /decode. With uiSecret
 // set, a request from an allowed origin under /v1/codec/<uiSecret>/ needs no
 // token: the secret, which only the UI was given, stands for it. The codec bounds
@@ -48,8 +48,14 @@ func (s *Server) codec(h http.Handler, origins []string, uiSecret string) http.H
 			http.StripPrefix(codecPrefix+"/"+uiSecret, h).ServeHTTP(w, r)
 			return
 		}
-		if _, ok := s.authenticate(r); !ok {
+		caller, ok := s.authenticate(r)
+		if !ok {
 			s.writeError(w, r, errorf(ECodeUnauthorized, "a valid bearer token is required (Authorization: Bearer <token>)"))
+			return
+		}
+		// The codec decrypts any case's payloads: only roles that read every case.
+		if !slices.Contains(codecRoles, caller.Role) {
+			s.writeError(w, r, errorf(ECodeForbidden, "role %q may not call the codec (allowed: %s)", caller.Role, strings.Join(codecRoles, ", ")))
 			return
 		}
 		inner.ServeHTTP(w, r)

@@ -23,8 +23,10 @@ import (
 
 	"github.com/caseflow/caseflow/activities"
 	"github.com/caseflow/caseflow/internal/actionlink"
+	"github.com/caseflow/caseflow/internal/access"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/internal/cases"
+	"github.com/caseflow/caseflow/internal/eventsig"
 	"github.com/caseflow/caseflow/internal/store"
 	"github.com/caseflow/caseflow/workflows"
 )
@@ -94,6 +96,12 @@ type Config struct {
 	Auth *auth.Authenticator
 	// Settings is the configuration a new case takes its snapshot from.
 	Settings func() *workflows.Settings
+	// Signer, when set, signs every event request the API sends (the worker
+	// checks it: internal/eventsig). caseflow always sets it.
+	Signer *eventsig.Ring
+	// Reads decides who reads which case (every case view, list item, task
+	// and related case passes its Check); nil is the registry's defaults.
+	Reads *access.Reads
 	// Codec, when set, is mounted under /v1/codec/ (the remote payload codec of
 	// the Temporal UI): /v1/codec/encode and /v1/codec/decode reach it as /encode
 	// and /decode.
@@ -155,6 +163,9 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.cfg.Reads == nil {
+		s.cfg.Reads = access.Defaults()
+	}
 	m, gatherer, err := newMetrics(cfg.Metrics)
 	if err != nil {
 		return nil, err
@@ -162,6 +173,9 @@ func New(cfg Config) (*Server, error) {
 	s.metrics = m
 	if s.caseTypes, err = describeCaseTypes(cfg.Settings()); err != nil {
 		return nil, err
+	}
+	for i := range s.caseTypes {
+		s.caseTypes[i].ReadRoles = s.cfg.Reads.Roles(s.caseTypes[i].Name)
 	}
 
 	s.routes = s.routeTable(gatherer)
@@ -194,6 +208,9 @@ type route struct {
 
 // adminOnly is the roles of the routes only admins may call.
 var adminOnly = []string{workflows.RoleAdmin}
+
+// codecRoles may call the payload codec with a token: it decrypts any case.
+var codecRoles = []string{workflows.RoleAdmin, workflows.RoleSupervisor}
 
 // routeTable is every route of the API but the optional codec, and the one place
 // the API decides which roles may call which route. Which roles may open a case

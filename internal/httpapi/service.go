@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/caseflow/caseflow/internal/access"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/workflows"
 )
@@ -29,9 +30,8 @@ func (s *Server) Settings() *workflows.Settings { return s.cfg.Settings() }
 
 // CanRead reports whether caller may read view: the one place the console
 // asks, so a per-case-type read matrix applies to it as to GET /v1/cases/{id}.
-// Today every role reads every case.
 func (s *Server) CanRead(caller auth.Caller, view workflows.CaseView) error {
-	return nil
+	return s.canRead(caller, access.FromView(view))
 }
 
 // Opened is the answer of an intake.
@@ -101,7 +101,7 @@ func (s *Server) Case(ctx context.Context, caller auth.Caller, id string) (workf
 	if view, err = s.foundView(cctx, c); err != nil {
 		return view, err
 	}
-	return view, s.CanRead(caller, view)
+	return s.readableView(cctx, caller, view)
 }
 
 // SendEvent applies the caller's event to a case and answers with its new
@@ -170,7 +170,7 @@ func (s *Server) Tasks(ctx context.Context, caller auth.Caller, role, assignee s
 	if err != nil {
 		return nil, err
 	}
-	return s.tasks(ctx, f)
+	return s.tasks(ctx, caller, f)
 }
 
 // Inbox lists the open tasks the caller may see, earliest due first, with the
@@ -181,15 +181,13 @@ func (s *Server) Inbox(ctx context.Context, caller auth.Caller) ([]TaskItem, map
 	if err != nil {
 		return nil, nil, err
 	}
-	items, views, err := s.tasksAndViews(ctx, f)
+	items, views, err := s.tasksAndViews(ctx, caller, f)
 	if err != nil {
 		return nil, nil, err
 	}
 	byID := make(map[string]workflows.CaseView, len(views))
 	for _, v := range views {
-		if s.CanRead(caller, v) == nil {
-			byID[v.ID] = v
-		}
+		byID[v.ID] = v
 	}
 	return items, byID, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/caseflow/caseflow/internal/access"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/workflows"
 )
@@ -132,7 +133,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, caller auth.C
 	if err != nil {
 		return err
 	}
-	items, err := s.tasks(r.Context(), f)
+	items, err := s.tasks(r.Context(), caller, f)
 	if err != nil {
 		return err
 	}
@@ -141,21 +142,25 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, caller auth.C
 }
 
 // tasks reads the open tasks passing f, earliest due first.
-func (s *Server) tasks(ctx context.Context, f taskFilter) ([]taskItem, error) {
-	items, _, err := s.tasksAndViews(ctx, f)
+func (s *Server) tasks(ctx context.Context, caller auth.Caller, f taskFilter) ([]taskItem, error) {
+	items, _, err := s.tasksAndViews(ctx, caller, f)
 	return items, err
 }
 
 // tasksAndViews reads the open tasks passing f, earliest due first, and the
-// views of their cases.
-func (s *Server) tasksAndViews(ctx context.Context, f taskFilter) ([]taskItem, []workflows.CaseView, error) {
+// views of their cases, of the cases caller may read.
+func (s *Server) tasksAndViews(ctx context.Context, caller auth.Caller, f taskFilter) ([]taskItem, []workflows.CaseView, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout+taskQueryTimeout)
 	defer cancel()
 	var wids []string
 	var token []byte
 	for {
+		query := tasksQuery(f)
+		if scope := s.readScope(caller); scope != "" {
+			query += " AND " + scope
+		}
 		resp, err := s.tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Namespace: s.cfg.Namespace, PageSize: 500, NextPageToken: token, Query: tasksQuery(f),
+			Namespace: s.cfg.Namespace, PageSize: 500, NextPageToken: token, Query: query,
 		})
 		if err != nil {
 			return nil, nil, err
@@ -172,7 +177,9 @@ func (s *Server) tasksAndViews(ctx context.Context, f taskFilter) ([]taskItem, [
 		s.log.Warn("task inbox truncated", "cases", len(wids), "limit", maxTaskCases)
 		wids = wids[:maxTaskCases]
 	}
-	views := s.queryViews(ctx, wids)
+	views := slices.DeleteFunc(s.queryViews(ctx, wids), func(v workflows.CaseView) bool {
+		return s.canRead(caller, access.FromView(v)) != nil
+	})
 	return collectTasks(views, f), views, nil
 }
 

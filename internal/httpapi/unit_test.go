@@ -203,10 +203,16 @@ func TestCodecMountAndHealthz(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, w.Code)
 	assert.Equal(t, "http://127.0.0.1:8233", w.Header().Get("Access-Control-Allow-Origin"), "the browser may read the 401")
 
-	w = do("POST", "/v1/codec/decode", "http://127.0.0.1:8233", token("executor"))
-	assert.Equal(t, http.StatusOK, w.Code, "any role may use the codec")
+	// The codec decrypts any case: admins and supervisors only.
+	for _, role := range []string{"operator", "executor"} {
+		w = do("POST", "/v1/codec/decode", "http://127.0.0.1:8233", token(role))
+		assert.Equal(t, http.StatusForbidden, w.Code, "%s may not use the codec", role)
+		assert.Contains(t, w.Body.String(), "may not call the codec")
+	}
+	w = do("POST", "/v1/codec/decode", "http://127.0.0.1:8233", token("supervisor"))
+	assert.Equal(t, http.StatusOK, w.Code, "a supervisor may use the codec")
 	assert.Equal(t, `/decode {"payloads":[]}`, w.Body.String())
-	w = do("POST", "/v1/codec/encode", "", token("operator"))
+	w = do("POST", "/v1/codec/encode", "", token("admin"))
 	assert.Equal(t, `/encode {"payloads":[]}`, w.Body.String())
 
 	w = do("POST", "/v1/codec/decode", "", "")
@@ -255,7 +261,7 @@ func TestCodecUISecretNotOrigin(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, post("/v1/codec/"+secret+"/decode", "http://evil.example.com", "").Code, "the secret from another origin is refused")
 	assert.Equal(t, http.StatusUnauthorized, post("/v1/codec/"+secret+"/decode", "", "").Code, "the secret without an origin is refused")
 
-	w = post("/v1/codec/decode", "", token("operator"))
+	w = post("/v1/codec/decode", "", token("admin"))
 	assert.Equal(t, http.StatusOK, w.Code, "a token still works without the secret")
 	assert.Equal(t, "/decode", w.Body.String())
 }
@@ -263,7 +269,7 @@ func TestCodecUISecretNotOrigin(t *testing.T) {
 func mustAuth(t *testing.T) *auth.Authenticator {
 	t.Helper()
 	var tokens []config.Token
-	for _, role := range []string{"operator", "executor", "admin"} {
+	for _, role := range []string{"operator", "executor", "supervisor", "admin"} {
 		tokens = append(tokens, config.Token{Name: role + "-1", Role: role, Token: token(role)})
 	}
 	a, err := auth.New(tokens)

@@ -78,13 +78,13 @@ func TestWhatOperatorsWatch(t *testing.T) {
 	h.event(kept, "engineer", "verdict", map[string]any{"plc": false, "comment": "не PLC"})
 	h.waitState(kept, "closed_not_plc")
 
-	// A refused engineer: the request fails for good and the case waits.
+	// A refused engineer: the request bounces and the call chain starts at once.
 	h.smtp.RejectRecipient("engineer.fridges@example.com")
 	refused := h.open("expert", "metrics-refused", plcBody("email"))
 	require.Eventually(t, func() bool {
 		tasks, _ := h.view(refused)["tasks"].([]any)
 		return len(tasks) > 0
-	}, 30*time.Second, 50*time.Millisecond, "the refused request becomes a supervisor's task")
+	}, 30*time.Second, 50*time.Millisecond, "the bounced request starts the chain's tasks")
 	h.smtp.Reset()
 
 	// An SMTP outage: letters wait in the outbox, retried until it ends.
@@ -160,7 +160,8 @@ func TestWhatOperatorsWatch(t *testing.T) {
 	require.Eventually(t, func() bool {
 		require.NoError(t, gauges.Refresh(ctx))
 		families = h.scrape()
-		return gaugeValue(t, families, telemetry.MetricOpenCases, map[string]string{"case_type": "plc", "state": "awaiting_verdict"}) == 2 &&
+		return gaugeValue(t, families, telemetry.MetricOpenCases, map[string]string{"case_type": "plc", "state": "awaiting_verdict"}) == 1 &&
+			gaugeValue(t, families, telemetry.MetricOpenCases, map[string]string{"case_type": "plc", "state": "escalating"}) == 1 &&
 			gaugeValue(t, families, telemetry.MetricOpenCases, map[string]string{"case_type": "reclamation", "state": "remediation"}) == 1
 	}, 30*time.Second, 200*time.Millisecond, "open cases: %v", seriesOf(families, telemetry.MetricOpenCases))
 	assert.Equal(t, 0.0, gaugeValue(t, families, telemetry.MetricOpenCases, map[string]string{"case_type": "plc", "state": "closed_not_plc"}), "a finished case is not open")
