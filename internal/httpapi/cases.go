@@ -58,54 +58,22 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 	if err != nil {
 		return err
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return jsonError(err)
-	}
-	ct, err := caseTypeOf(top["type"])
+	opened, err := s.OpenCase(r.Context(), caller, key, body)
 	if err != nil {
 		return err
 	}
-	if !ct.CanOpen(caller.Role) {
-		return errorf(ECodeForbidden, "role %q may not open %s cases (allowed: %s)", caller.Role, ct.Name, strings.Join(ct.IntakeRoles, ", "))
-	}
-	if err := checkJSON(body, ct.IntakeType, ""); err != nil {
-		return err
-	}
-	intake, err := ct.DecodeIntake(body)
-	if err != nil {
-		return dataError(err, "")
-	}
-	if err := ct.CheckOpener(caller.Role, intake); err != nil {
-		return errorf(ECodeForbidden, "role %q may not open this case: %v", caller.Role, err)
-	}
-	if err := checkEncodedSize(intake, MaxIntakeBytes, "body", "the intake"); err != nil {
-		return err
-	}
-
-	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
-	defer cancel()
-	opened, err := s.starter.Start(ctx, ct, key, intake)
-	if err != nil {
-		return err
-	}
-	meta, wid := opened.Meta, opened.WorkflowID
 	code := http.StatusOK
 	if opened.Created {
 		code = http.StatusCreated
-		s.metrics.casesOpened.WithLabelValues(ct.Name).Inc()
-	} else if err := s.sameIntake(ctx, wid, meta.ID, key, opened.IntakeHash); err != nil {
-		return err
 	}
-
-	state := ct.Machine.Initial
+	state := opened.State
 	qctx, qcancel := context.WithTimeout(r.Context(), stateQueryTimeout)
 	defer qcancel()
-	if view, err := s.caseView(qctx, wid, ""); err == nil && view.State != "" {
+	if view, err := s.caseView(qctx, opened.WorkflowID, ""); err == nil && view.State != "" {
 		state = view.State
 	}
-	w.Header().Set("Location", "/v1/cases/"+meta.ID)
-	writeJSON(w, code, openedCase{ID: meta.ID, Type: ct.Name, State: state, WorkflowID: wid})
+	w.Header().Set("Location", "/v1/cases/"+opened.ID)
+	writeJSON(w, code, openedCase{ID: opened.ID, Type: opened.Type, State: state, WorkflowID: opened.WorkflowID})
 	return nil
 }
 
@@ -259,17 +227,8 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, caller auth.Cal
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
-	defer cancel()
-	c, err := s.findCase(ctx, id)
+	view, err := s.Case(r.Context(), caller, id)
 	if err != nil {
-		return err
-	}
-	view, err := s.foundView(ctx, c)
-	if err != nil {
-		return err
-	}
-	if view, err = s.readableView(ctx, caller, view); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, view)
@@ -323,21 +282,7 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request, caller auth.C
 		return err
 	}
 
-	ctx, cancel := context.WithTimeout(r.Context(), updateTimeout)
-	defer cancel()
-	c, err := s.findCase(ctx, id)
-	if err != nil {
-		return err
-	}
-	spec := c.Type.Event(*req.Event)
-	if spec == nil {
-		s.metrics.observeEvent(c.Type.Name, "unknown", errorf(ECodeInvalid, ""))
-		return fieldErrorf("event", "%q is not an event of case type %s (events: %s)", *req.Event, c.Type.Name, strings.Join(c.Type.EventNames(), ", "))
-	}
-	view, err := s.applyEvent(ctx, c, spec, updateID, workflows.EventRequest{
-		Event: spec.Name, Data: req.Data, Actor: workflows.Actor{Name: caller.Name, Role: caller.Role},
-	})
-	s.metrics.observeEvent(c.Type.Name, spec.Name, err)
+	view, err := s.SendEvent(r.Context(), caller, id, *req.Event, req.Data, updateID)
 	if err != nil {
 		return err
 	}
