@@ -458,9 +458,10 @@ func devAdminToken(path string) (string, error) {
 func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 	fs := flag.NewFlagSet("caseflow worker", flag.ContinueOnError)
 	var (
-		c common
-		t temporalFlags
-		r recordsFlags
+		c      common
+		t      temporalFlags
+		r      recordsFlags
+		health = fs.String("health", "", "serve GET /healthz (200 while Temporal answers) on this host:port for probes; empty: none")
 	)
 	c.register(fs)
 	t.register(fs)
@@ -488,6 +489,14 @@ func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 			}
 			if err = rt.startWorker(t.namespace, cl.cdc, tr, cl.cfg, log); err != nil {
 				return err
+			}
+			if *health != "" {
+				hs, ln, err := serveHealth(*health, rt.client, log)
+				if err != nil {
+					return fmt.Errorf("--health %s: %w", *health, err)
+				}
+				defer hs.Close()
+				log.Info("health serving", "addr", ln.Addr().String())
 			}
 			log.Info("worker polling", "task_queue", workflows.TaskQueue, "temporal", t.address, "namespace", t.namespace)
 			<-ctx.Done()
