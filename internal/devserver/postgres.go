@@ -71,8 +71,12 @@ func pgConfig(dsn string) (*config.SQL, error) {
 	if !ok {
 		password = os.Getenv("PGPASSWORD")
 	}
+	query, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("connection parameters: %w", err)
+	}
 	attrs := map[string]string{}
-	for k, v := range u.Query() {
+	for k, v := range query {
 		if len(v) != 1 {
 			return nil, fmt.Errorf("connection parameter %s given %d times", k, len(v))
 		}
