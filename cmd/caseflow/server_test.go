@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/pem"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/caseflow/caseflow/internal/codec"
 )
@@ -99,4 +102,19 @@ func TestTemporalAPIKey(t *testing.T) {
 	tlsCfg, err = tf.tlsConfig()
 	require.NoError(t, err)
 	assert.Nil(t, tlsCfg, "no key, no certificate: plaintext to a local cluster")
+}
+
+// TestWorkerHealthIsNotReadyWithoutTemporal: the worker's probe answers 503
+// while Temporal does not answer (TestTopology waits for its 200).
+func TestWorkerHealthIsNotReadyWithoutTemporal(t *testing.T) {
+	c, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1", Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	require.NoError(t, err)
+	defer c.Close()
+	srv, ln, err := serveHealth("127.0.0.1:0", c, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer srv.Close()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 }
