@@ -71,6 +71,12 @@ type SendMailResult struct {
 
 // SendMail renders a template and hands the letter to the mailer, once per key.
 func (a *Activities) SendMail(ctx context.Context, in SendMailInput) (*SendMailResult, error) {
+	res, err := a.sendMail(ctx, in)
+	countLetter(ctx, in.Template, res, err)
+	return res, err
+}
+
+func (a *Activities) sendMail(ctx context.Context, in SendMailInput) (*SendMailResult, error) {
 	subject, body, err := Render(in.Template, in.Data)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)

@@ -129,9 +129,15 @@ func TestKubernetesManifests(t *testing.T) {
 		// The flags exist, and the listening flag is on the probed port.
 		args := parseArgs(t, where, c.Args[1:], flags[sub])
 		listen := map[string]string{"worker": "health", "api": "http"}[sub]
-		addr, ok := args[listen]
-		if assert.True(t, ok, "%s: --%s missing", where, listen) {
-			assert.Equal(t, strconv.Itoa(int(ports[listen])), addr[strings.LastIndex(addr, ":")+1:], "%s: --%s %s is not on the %s port", where, listen, addr, listen)
+		_, ok := args[listen]
+		assert.True(t, ok, "%s: --%s missing", where, listen)
+		for _, name := range []string{"health", "http", "metrics"} {
+			if addr, ok := args[name]; ok {
+				assert.Equal(t, strconv.Itoa(int(ports[name])), addr[strings.LastIndex(addr, ":")+1:], "%s: --%s %s is not on the %s container port", where, name, addr, name)
+			}
+		}
+		if port, ok := d.Spec.Template.Annotations["prometheus.io/port"]; ok {
+			assert.Equal(t, strconv.Itoa(int(ports["metrics"])), port, "%s: prometheus.io/port", where)
 		}
 		for _, e := range c.Env {
 			assert.True(t, knownEnv(e.Name, flags[sub]), "%s: %s is no flag of caseflow %s", where, e.Name, sub)

@@ -312,6 +312,9 @@ func (c *caseCore) meet(ctx workflow.Context, name string) {
 	if d := c.findDeadline(name); d != nil && !d.Met {
 		at := workflow.Now(ctx)
 		d.Met, d.MetAt = true, &at
+		if !d.Breached {
+			c.countDeadline(ctx, MetricDeadlinesMet, d)
+		}
 		c.upsertSearch(ctx)
 	}
 }
@@ -320,6 +323,7 @@ func (c *caseCore) meet(ctx workflow.Context, name string) {
 func (c *caseCore) breach(ctx workflow.Context, name string) {
 	if d := c.findDeadline(name); d != nil && !d.Met && !d.Breached {
 		d.Breached = true
+		c.countDeadline(ctx, MetricDeadlinesBreached, d)
 		c.note(ctx, "deadline_breached", fmt.Sprintf("%s was due %s", name, d.Due.Format(time.RFC3339)))
 		c.upsertSearch(ctx)
 	}

@@ -282,6 +282,7 @@ func (w *disputeCase) engineerSilent(ctx workflow.Context, round int) error {
 		return err
 	}
 	if w.data.Resends > w.opts.EngineerResendLimit {
+		w.escalated(ctx, LadderEngineerResend, 0)
 		w.round++ // no watcher waits any more
 		return w.openTaskFor(ctx, RoleSupervisor, disputeTaskSilent, fmt.Sprintf("Инженер %s не ответил на %d писем по заявке № %s: добейтесь ответа",
 			w.data.Engineer.Name, round, w.in.Intake.RequestNumber), []string{EventEngineerAnswer})
@@ -290,6 +291,7 @@ func (w *disputeCase) engineerSilent(ctx workflow.Context, round int) error {
 		w.in.Intake.Customer.FullName), []string{EventEngineerAnswer}); err != nil {
 		return err
 	}
+	w.escalated(ctx, LadderEngineerResend, w.data.Resends)
 	return w.request(ctx, "resend", nil)
 }
 

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/suite"
+	"github.com/uber-go/tally/v4"
+	sdktally "go.temporal.io/sdk/contrib/tally"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -36,6 +38,9 @@ type CaseHarness struct {
 	Records *activitiestest.Records
 	Opener  *FakeOpener
 	SMS     *activitiestest.SMSSender
+	// Metrics holds what the test's cases and activities counted through the
+	// SDK's metrics handler.
+	Metrics tally.TestScope
 
 	outcomes map[string]Outcome
 	updates  int
@@ -57,6 +62,8 @@ func (h *CaseHarness) SetupSuite() {
 func (h *CaseHarness) SetupTest() {
 	h.Mailer, h.Records, h.Opener = &activitiestest.Mailer{}, &activitiestest.Records{}, &FakeOpener{}
 	h.SMS = &activitiestest.SMSSender{}
+	h.Metrics = tally.NewTestScope("", nil)
+	h.SetMetricsHandler(sdktally.NewMetricsHandler(h.Metrics))
 	h.outcomes, h.updates = map[string]Outcome{}, 0
 	h.Env = h.NewEnv(time.Time{})
 }

@@ -291,6 +291,7 @@ func (w *plcCase) escalate(ctx workflow.Context) error {
 		})
 		w.callTask = task.ID
 		w.note(ctx, "escalation_call", fmt.Sprintf("level %d: %s", level+1, step.Title))
+		w.escalated(ctx, LadderPLCCallChain, level+1)
 		_, err = w.waitUntil(ctx, dl.Due, "", func() bool {
 			return w.state() != sm.PLCEscalating || w.lastCall != nil
 		})
@@ -330,6 +331,7 @@ func (w *plcCase) escalate(ctx workflow.Context) error {
 	if err := w.fire(ctx, sm.PLCChainExhaust, system, "every call of the chain made, still no verdict"); err != nil {
 		return err
 	}
+	w.escalated(ctx, LadderPLCCallChain, 0)
 	w.addTask(ctx, Task{
 		Title: fmt.Sprintf("Цепочка звонков исчерпана, ответа PLC / не PLC по обращению %s нет: добейтесь вердикта", w.data.ConsultationNumber),
 		Role:  RoleSupervisor, Due: workflow.Now(ctx), Events: []string{EventVerdict},

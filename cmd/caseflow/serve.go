@@ -205,6 +205,12 @@ type runtime struct {
 	// workerClient is the worker's client, on client's connection.
 	workerClient client.Client
 	http         *http.Server
+	// sdkMetrics is the worker's metrics handler (nil: none); its closer
+	// reports a last time after the worker stops. metricsHTTP serves a lone
+	// worker's /metrics.
+	sdkMetrics       client.MetricsHandler
+	sdkMetricsCloser io.Closer
+	metricsHTTP      *http.Server
 }
 
 // workerStopTimeout is how long a stopping worker lets its running activities
@@ -223,6 +229,7 @@ func (r *runtime) startWorker(namespace string, cdc *codec.Codec, tr mail.Transp
 		DataConverter:    codec.WorkerDataConverter(cdc),
 		FailureConverter: codec.FailureConverter(cdc),
 		Logger:           sdklog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		MetricsHandler:   r.sdkMetrics,
 	})
 	if err != nil {
 		return fmt.Errorf("unable to make the worker's client: %w", err)
@@ -308,6 +315,12 @@ func (r *runtime) stop(log *slog.Logger) {
 	}
 	if r.client != nil {
 		r.client.Close()
+	}
+	if r.sdkMetricsCloser != nil {
+		_ = r.sdkMetricsCloser.Close()
+	}
+	if r.metricsHTTP != nil {
+		_ = r.metricsHTTP.Close()
 	}
 	if r.store != nil {
 		_ = r.store.Close()
@@ -411,7 +424,11 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 			if rt.store, err = store.Open(ctx, "sqlite:"+filepath.Join(*data, "records.db")); err != nil {
 				return err
 			}
+			rt.observe(metrics, log)
 			if err = rt.startWorker(srv.Namespace(), cdc, tr, cfg, log); err != nil {
+				return err
+			}
+			if err := startGauges(ctx, metrics, rt.client, srv.Namespace(), rt.store, log); err != nil {
 				return err
 			}
 			dev := config.Token{Name: "dev-admin", Role: "admin", Token: adminToken}
@@ -461,10 +478,12 @@ func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 		c      common
 		t      temporalFlags
 		r      recordsFlags
+		m      metricsFlags
 		health = fs.String("health", "", "serve GET /healthz (200 while Temporal answers) on this host:port for probes; empty: none")
 	)
 	c.register(fs)
 	t.register(fs)
+	m.register(fs)
 	r.register(fs, "records database: a SQLite file (sqlite:PATH) or postgres://… without a password (see --records-file)")
 	return &ffcli.Command{
 		Name:       "worker",
@@ -477,13 +496,25 @@ func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			// A worker serves no /metrics: a stuck workflow task shows in its log.
-			cl, err := connect(ctx, &c, &t, &r, stderr, nil)
+			// Without --metrics a stuck workflow task shows in the log only.
+			var metrics *prometheus.Registry
+			if m.addr != "" {
+				metrics = prometheus.NewRegistry()
+			}
+			cl, err := connect(ctx, &c, &t, &r, stderr, registerer(metrics))
 			if err != nil {
 				return err
 			}
 			log, rt := cl.log, cl.rt
 			defer rt.stop(log)
+			if metrics != nil {
+				rt.observe(metrics, log)
+				var ln net.Listener
+				if rt.metricsHTTP, ln, err = serveMetrics(m.addr, metrics, log); err != nil {
+					return err
+				}
+				log.Info("metrics serving", "addr", "http://"+ln.Addr().String()+"/metrics")
+			}
 			if err := ensureSearchAttributes(ctx, rt.client, t.namespace); err != nil {
 				log.Warn("search attributes", "err", err)
 			}
@@ -541,6 +572,9 @@ func newAPICmd(stderr io.Writer) *ffcli.Command {
 			var ln net.Listener
 			e := edge{tls: httpTLS, metrics: metrics, codecOrigins: splitList(*origins)}
 			if rt.http, ln, err = startAPI(*httpAddr, rt.client, t.namespace, rt.store, cl.cfg, nil, cl.cdc, e, log); err != nil {
+				return err
+			}
+			if err := startGauges(ctx, metrics, rt.client, t.namespace, rt.store, log); err != nil {
 				return err
 			}
 			log.Info("API serving", "addr", ln.Addr().String())

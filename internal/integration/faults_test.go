@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caseflow/caseflow/workflows"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite" // a second connection that locks the records database
@@ -25,8 +26,10 @@ func TestWorkerFaults(t *testing.T) {
 		h.smtp.SetDown(true)
 		id := h.open("expert", "faults-smtp-down", plcBody("email"))
 		// The letters are retried while the server refuses connections; the case
-		// is recorded and waits for its request to reach the engineer.
-		require.Never(t, func() bool { return len(h.smtp.Messages()) > 0 }, 2*time.Second, 100*time.Millisecond)
+		// is recorded and waits for its request to reach the engineer. Wait until
+		// a send has failed (not a fixed time), then bring the server back.
+		h.waitActivityFailed(workflows.WorkflowID("plc", id), "421")
+		require.Empty(t, h.smtp.Messages(), "nothing reached a server that was down")
 		h.smtp.SetDown(false)
 		h.waitState(id, "awaiting_verdict")
 		msgs, err := h.smtp.WaitFor(3, 30*time.Second)
@@ -47,16 +50,12 @@ func TestWorkerFaults(t *testing.T) {
 		defer conn.Close()
 		_, err = conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE")
 		require.NoError(t, err)
-		released := make(chan struct{})
-		go func() {
-			// Longer than the store's busy_timeout (10 s), so the first attempt
-			// fails with "database is locked" and the retry succeeds.
-			time.Sleep(11 * time.Second)
-			_, _ = conn.ExecContext(context.Background(), "COMMIT")
-			close(released)
-		}()
 		id := h.open("expert", "faults-db-locked", plcBody("email"))
-		<-released
+		// The lock outlasts the store's busy_timeout: hold it until an attempt
+		// has failed with "database is locked", then release it so a retry succeeds.
+		h.waitActivityFailed(workflows.WorkflowID("plc", id), "locked")
+		_, err = conn.ExecContext(context.Background(), "COMMIT")
+		require.NoError(t, err)
 		h.waitState(id, "awaiting_verdict")
 		msgs, err := h.smtp.WaitFor(3, 30*time.Second)
 		require.NoError(t, err)
@@ -102,4 +101,27 @@ func assertEachLetterOnce(t *testing.T, h *harness) {
 	for id, n := range h.smtp.CountByMessageID() {
 		assert.Equal(t, 1, n, "letter %s was sent %d times", id, n)
 	}
+}
+
+// waitActivityFailed waits until one of the workflow's pending activities has
+// failed an attempt with a message containing what (a condition, not a fixed time).
+func (h *harness) waitActivityFailed(workflowID, what string) {
+	h.t.Helper()
+	var seen []string
+	require.Eventually(h.t, func() bool {
+		d, err := h.client.DescribeWorkflowExecution(context.Background(), workflowID, "")
+		if err != nil {
+			return false
+		}
+		seen = seen[:0]
+		for _, a := range d.GetPendingActivities() {
+			if f := a.GetLastFailure(); f != nil && a.GetAttempt() > 1 {
+				seen = append(seen, a.GetActivityType().GetName()+": "+f.GetMessage())
+				if strings.Contains(f.GetMessage(), what) {
+					return true
+				}
+			}
+		}
+		return false
+	}, time.Minute, 50*time.Millisecond, "no activity of %s failed with %q; failures seen: %v", workflowID, what, seen)
 }

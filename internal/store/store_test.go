@@ -99,6 +99,7 @@ func runSuite(t *testing.T, fresh newDSN) {
 		{"NotFound", testNotFound},
 		{"EmptyKey", testEmptyKey},
 		{"Discounts", testDiscounts},
+		{"MailBacklog", testMailBacklog},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
