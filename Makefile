@@ -8,7 +8,7 @@ BENCH_ARGS ?=
 # Fuzz runs in make test are a fixed number of inputs per target (FUZZTIME=30s for longer).
 FUZZTIME ?= 5000x
 
-.PHONY: run build test test-race test-short test-crash fuzz bench lint vet clean
+.PHONY: run build test test-race test-short test-crash test-topology fuzz bench lint vet clean
 
 ## run: caseflow dev — embedded Temporal + Web UI, worker and HTTP API on loopback
 run:
@@ -37,6 +37,12 @@ test-short:
 ## test-crash: the long crash test: 200 cases, 10 kill -9 of caseflow dev (about 3 minutes)
 test-crash:
 	CASEFLOW_CRASH_LONG=1 $(GO) test -count=1 -timeout 30m -v -run 'TestCrashRecovery|TestGracefulShutdown' ./internal/crashtest/
+
+## test-topology: caseflow server (Temporal on PostgreSQL) + 2 workers + 2 APIs as
+## processes, one worker SIGKILLed under load; prints cases/s and the takeover time
+## (about 2 minutes; make test runs it as part of ./internal/crashtest/)
+test-topology:
+	$(GO) test -count=1 -timeout 10m -v -run '^TestTopology$$' ./internal/crashtest/
 
 ## fuzz: each fuzz target for FUZZTIME (the API's targets without the embedded server: -tags nodevserver)
 fuzz:

@@ -39,6 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			newDevCmd(stdout, stderr),
 			newWorkerCmd(stderr),
 			newAPICmd(stderr),
+			newServerCmd(stdout, stderr),
 			newCalendarCmd(stdout, stderr),
 		},
 		Exec: func(context.Context, []string) error { return flag.ErrHelp },

@@ -142,8 +142,19 @@ func TestPasswordsStayOffTheCommandLine(t *testing.T) {
 		_, _, err = runCLI(t, "api", "--records="+dsn)
 		require.ErrorContains(t, err, "--records holds a password", dsn)
 	}
+	_, _, err := runCLI(t, "server", "--temporal-db", "postgres://temporal:s3cret@db.example.com/temporal")
+	require.ErrorContains(t, err, "--temporal-db holds a password")
+	_, _, err = runCLI(t, "dev", "--temporal-visibility-db=postgres://temporal:s3cret@db.example.com/vis")
+	require.ErrorContains(t, err, "--temporal-visibility-db holds a password")
+	for _, args := range [][]string{
+		{"worker", "--temporal-api-key", "eyJhbGciOi"},
+		{"api", "--temporal-api-key=eyJhbGciOi"},
+	} {
+		_, _, err = runCLI(t, args...)
+		require.ErrorContains(t, err, "--temporal-api-key on the command line is visible to every local user (ps): set CASEFLOW_TEMPORAL_API_KEY or give --temporal-api-key-file", "%v", args)
+	}
 	// Without a password on the command line the next check speaks.
-	_, _, err := runCLI(t, "worker", "--records", "postgres://caseflow@db.example.com/caseflow")
+	_, _, err = runCLI(t, "worker", "--records", "postgres://caseflow@db.example.com/caseflow")
 	require.ErrorContains(t, err, "--config")
 	t.Setenv("CASEFLOW_RECORDS", "postgres://caseflow:s3cret@db.example.com/caseflow")
 	_, _, err = runCLI(t, "worker")

@@ -29,10 +29,16 @@ func refuseSecretArgs(args []string) error {
 		switch name {
 		case "smtp-password":
 			return errors.New("--smtp-password on the command line is visible to every local user (ps): set CASEFLOW_SMTP_PASSWORD or give --smtp-password-file")
-		case "records":
+		case "records", "temporal-db", "temporal-visibility-db":
 			if dsnHasPassword(value) {
-				return errors.New("--records holds a password, visible to every local user (ps) on the command line: set CASEFLOW_RECORDS, give --records-file, or leave the password out and use PGPASSWORD or a .pgpass file")
+				where := "set CASEFLOW_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+				if name != "temporal-visibility-db" {
+					where += ", give --" + name + "-file"
+				}
+				return fmt.Errorf("--%s holds a password, visible to every local user (ps) on the command line: %s, or leave the password out and use PGPASSWORD or a .pgpass file", name, where)
 			}
+		case "temporal-api-key":
+			return errors.New("--temporal-api-key on the command line is visible to every local user (ps): set CASEFLOW_TEMPORAL_API_KEY or give --temporal-api-key-file")
 		}
 	}
 	return nil

@@ -127,6 +127,7 @@ type temporalFlags struct {
 	address, namespace   string
 	tlsCert, tlsKey      string
 	tlsCA, tlsServerName string
+	apiKey, apiKeyFile   string
 }
 
 func (t *temporalFlags) register(fs *flag.FlagSet) {
@@ -136,10 +137,15 @@ func (t *temporalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.tlsKey, "tls-key", "", "client key (PEM) for mTLS")
 	fs.StringVar(&t.tlsCA, "tls-ca", "", "CA bundle (PEM) that signs the server's certificate")
 	fs.StringVar(&t.tlsServerName, "tls-server-name", "", "server name to verify (default: the address host)")
+	t.registerAPIKey(fs)
 }
 
 func (t *temporalFlags) tlsConfig() (*tls.Config, error) {
 	if t.tlsCert == "" && t.tlsCA == "" {
+		// An API key travels over TLS only (system roots).
+		if t.apiKey != "" || t.apiKeyFile != "" {
+			return &tls.Config{ServerName: t.tlsServerName, MinVersion: tls.VersionTLS12}, nil
+		}
 		return nil, nil
 	}
 	cfg := &tls.Config{ServerName: t.tlsServerName, MinVersion: tls.VersionTLS12}
@@ -165,10 +171,12 @@ func (t *temporalFlags) tlsConfig() (*tls.Config, error) {
 }
 
 // dial connects to Temporal with caseflow's data converter.
-func dial(ctx context.Context, address, namespace string, tlsCfg *tls.Config, cdc *codec.Codec, log *slog.Logger) (client.Client, error) {
+// creds, when not nil, authenticate the client (a Temporal Cloud API key).
+func dial(ctx context.Context, address, namespace string, tlsCfg *tls.Config, creds client.Credentials, cdc *codec.Codec, log *slog.Logger) (client.Client, error) {
 	c, err := client.DialContext(ctx, client.Options{
 		HostPort:          address,
 		Namespace:         namespace,
+		Credentials:       creds,
 		DataConverter:     codec.DataConverter(cdc),
 		FailureConverter:  codec.FailureConverter(cdc),
 		ConnectionOptions: client.ConnectionOptions{TLS: tlsCfg},
@@ -359,9 +367,11 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 		uiAddr      = fs.String("ui", "127.0.0.1:8233", "Temporal Web UI address (empty: no UI)")
 		sync        = fs.String("sqlite-synchronous", "FULL", "SQLite synchronous pragma of the embedded server: FULL (durable) or NORMAL")
 		l           listenFlags
+		db          temporalDBFlags
 	)
 	c.register(fs)
 	l.register(fs)
+	db.register(fs)
 	return &ffcli.Command{
 		Name:       "dev",
 		ShortUsage: "caseflow dev [flags]",
@@ -423,8 +433,12 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 				uiSecret = auth.NewRandomToken()
 				codecEndpoint += "/" + uiSecret
 			}
+			pg, err := db.postgres()
+			if err != nil {
+				return err
+			}
 			srv, err := devserver.Start(ctx, devserver.Options{
-				DataDir: filepath.Join(*data, "temporal"), FrontendAddr: *temporalAdr, UIAddr: *uiAddr,
+				DataDir: filepath.Join(*data, "temporal"), Postgres: pg, FrontendAddr: *temporalAdr, UIAddr: *uiAddr,
 				SearchAttributes: workflows.SearchAttributeTypes(), Synchronous: *sync,
 				CodecEndpoint: codecEndpoint, Logger: log.With("component", "devserver"),
 			})
@@ -438,7 +452,7 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 			}()
 			rt := &runtime{}
 			defer rt.stop(log)
-			if rt.client, err = dial(ctx, srv.FrontendAddr(), srv.Namespace(), nil, cdc, log); err != nil {
+			if rt.client, err = dial(ctx, srv.FrontendAddr(), srv.Namespace(), nil, nil, cdc, log); err != nil {
 				return err
 			}
 			if rt.store, err = store.Open(ctx, "sqlite:"+filepath.Join(*data, "records.db")); err != nil {
@@ -495,10 +509,11 @@ func devAdminToken(path string) (string, error) {
 func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 	fs := flag.NewFlagSet("caseflow worker", flag.ContinueOnError)
 	var (
-		c common
-		t temporalFlags
-		r recordsFlags
-		m metricsFlags
+		c      common
+		t      temporalFlags
+		r      recordsFlags
+		m      metricsFlags
+		health = fs.String("health", "", "serve GET /healthz (200 while Temporal answers) on this host:port for probes; empty: none")
 	)
 	c.register(fs)
 	t.register(fs)
@@ -539,6 +554,14 @@ func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 			}
 			if err = rt.startWorker(t.namespace, cl.cdc, cl.ring, tr, cl.cfg, log); err != nil {
 				return err
+			}
+			if *health != "" {
+				hs, ln, err := serveHealth(*health, rt.client, log)
+				if err != nil {
+					return fmt.Errorf("--health %s: %w", *health, err)
+				}
+				defer hs.Close()
+				log.Info("health serving", "addr", ln.Addr().String())
 			}
 			log.Info("worker polling", "task_queue", workflows.TaskQueue, "temporal", t.address, "namespace", t.namespace)
 			<-ctx.Done()
@@ -622,8 +645,12 @@ func connect(ctx context.Context, c *common, t *temporalFlags, r *recordsFlags, 
 	if err != nil {
 		return nil, err
 	}
+	creds, err := t.credentials()
+	if err != nil {
+		return nil, err
+	}
 	rt := &runtime{}
-	if rt.client, err = dial(ctx, t.address, t.namespace, tlsCfg, cdc, log); err != nil {
+	if rt.client, err = dial(ctx, t.address, t.namespace, tlsCfg, creds, cdc, log); err != nil {
 		return nil, err
 	}
 	if rt.store, err = store.Open(ctx, records); err != nil {

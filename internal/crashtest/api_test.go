@@ -247,8 +247,15 @@ func waitQuiet(t *testing.T, tc client.Client, ids []string, timeout time.Durati
 // it only while no caseflow runs on the file.
 func outboxSent(t *testing.T, path string) map[string]bool {
 	t.Helper()
+	return outboxSentIn(t, "sqlite:"+path)
+}
+
+// outboxSentIn lists the Message-IDs the outbox of the records store dsn holds
+// as sent.
+func outboxSentIn(t *testing.T, dsn string) map[string]bool {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+path)
+	st, err := store.Open(ctx, dsn)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, st.Close()) }()
 	sent := map[string]bool{}

@@ -127,9 +127,13 @@ func childEnv() []string {
 	return env
 }
 
-// child is `caseflow dev` on one data dir and fixed addresses, run after run.
+// child is `caseflow dev` on one data dir and fixed addresses, run after run,
+// or another caseflow subcommand (TestTopology's server, workers and APIs).
 type child struct {
-	t            *testing.T
+	t *testing.T
+	// name names the process in messages; env is added to childEnv.
+	name         string
+	env          []string
 	bin          string
 	dataDir      string
 	httpAddr     string
@@ -163,7 +167,7 @@ func (r *run) alive() bool {
 // and its output logged if the test failed.
 func newChild(t *testing.T, smtpAddr string) *child {
 	t.Helper()
-	c := &child{t: t, bin: caseflowBinary(t), dataDir: t.TempDir()}
+	c := &child{t: t, name: "caseflow dev", bin: caseflowBinary(t), dataDir: t.TempDir()}
 	c.temporalAddr, c.httpAddr = pickAddrs(t)
 	c.args = []string{"dev", "--data", c.dataDir, "--http", c.httpAddr, "--temporal", c.temporalAddr, "--ui=",
 		"--smtp", smtpAddr, "--smtp-tls", mail.TLSNone, "--log-level", "info"}
@@ -180,7 +184,7 @@ func (c *child) recordsDB() string { return filepath.Join(c.dataDir, "records.db
 // current is the latest run.
 func (c *child) current() *run {
 	c.t.Helper()
-	require.NotEmpty(c.t, c.runs, "caseflow dev was never started")
+	require.NotEmpty(c.t, c.runs, "%s was never started", c.name)
 	return c.runs[len(c.runs)-1]
 }
 
@@ -192,7 +196,7 @@ func (c *child) start() *run {
 	}
 	r := &run{n: len(c.runs) + 1, exited: make(chan struct{})}
 	cmd := exec.Command(c.bin, c.args...)
-	cmd.Env = childEnv()
+	cmd.Env = append(childEnv(), c.env...)
 	cmd.Stdout, cmd.Stderr = &r.stdout, &r.stderr
 	dieWithParent(cmd)
 	require.NoError(c.t, cmd.Start())
@@ -215,13 +219,13 @@ func (c *child) waitHealthy(timeout time.Duration) {
 	var last string
 	for {
 		if !r.alive() {
-			c.t.Fatalf("caseflow dev (run %d) exited before it was healthy: %v", r.n, r.waitErr)
+			c.t.Fatalf("%s (run %d) exited before it was healthy: %v", c.name, r.n, r.waitErr)
 		}
 		resp, err := hc.Get(c.url("/healthz"))
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				c.t.Logf("run %d healthy after %s", r.n, time.Since(began).Round(time.Millisecond))
+				c.t.Logf("%s run %d healthy after %s", c.name, r.n, time.Since(began).Round(time.Millisecond))
 				return
 			}
 			last = resp.Status
@@ -229,7 +233,7 @@ func (c *child) waitHealthy(timeout time.Duration) {
 			last = err.Error()
 		}
 		if time.Since(began) > timeout {
-			c.t.Fatalf("caseflow dev (run %d) not healthy within %s: %s", r.n, timeout, last)
+			c.t.Fatalf("%s (run %d) not healthy within %s: %s", c.name, r.n, timeout, last)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -285,7 +289,7 @@ func (c *child) cleanup() {
 		return
 	}
 	for _, r := range c.runs {
-		c.t.Logf("---- caseflow dev run %d: %v\n---- stdout:\n%s\n---- stderr:\n%s", r.n, r.waitErr, r.stdout.String(), clip(r.stderr.String(), 400))
+		c.t.Logf("---- %s run %d: %v\n---- stdout:\n%s\n---- stderr:\n%s", c.name, r.n, r.waitErr, r.stdout.String(), clip(r.stderr.String(), 400))
 	}
 }
 

@@ -2,9 +2,11 @@
 // Temporal Web UI in this process, for `caseflow dev` and integration tests.
 //
 // The server keeps everything in one SQLite file under Options.DataDir (see
-// DBFile), so workflows and their timers survive a restart, even after kill -9.
-// While a server runs it holds a lock on temporal.lock in the same dir, so a
-// second server on that dir fails to start instead of corrupting it. All four
+// DBFile), or with Options.Postgres in two PostgreSQL databases (Temporal's own
+// schema, set up and updated here), so workflows and their timers survive a
+// restart, even after kill -9. While a server runs it holds a lock on
+// temporal.lock in the data dir (an advisory lock in PostgreSQL), so a second
+// server on the same data fails to start instead of corrupting it. All four
 // services run in-process with static membership: the frontend listens on
 // Options.FrontendAddr; history, matching, the server's internal worker and the
 // frontend's HTTP API listen at the frontend port +1, +2, +3 and +4 when those
@@ -17,8 +19,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,8 +55,12 @@ const (
 
 // Options configures Start.
 type Options struct {
-	// DataDir holds the SQLite files; it is created if missing.
+	// DataDir holds the SQLite files; it is created if missing. Unused with
+	// Postgres.
 	DataDir string
+	// Postgres, when set, keeps the server's data in PostgreSQL instead of
+	// SQLite under DataDir.
+	Postgres *Postgres
 	// FrontendAddr is the gRPC frontend's host:port, e.g. 127.0.0.1:7233. Port 0
 	// picks a free port. The other services take the ports after it (see the
 	// package doc).
@@ -110,27 +114,22 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
-	dataDir, err := filepath.Abs(opts.DataDir)
-	if err != nil {
-		return nil, fmt.Errorf("unable to resolve data dir: %w", err)
+	level, _ := parseLevel(opts.LogLevel)
+	logger := &serverLogger{log: opts.Logger.With("logger", "temporal"), level: level, quiet: new(atomic.Bool)}
+	var st *stores
+	var err error
+	if opts.Postgres != nil {
+		st, err = preparePostgres(ctx, opts, logger)
+	} else {
+		st, err = prepareSQLite(ctx, opts)
 	}
-	// The server's SQLite plugin puts the path into a file: URI unescaped.
-	if strings.ContainsAny(dataDir, "?#%") {
-		return nil, fmt.Errorf("data dir %q: the characters ? # %% are not supported", dataDir)
-	}
-	// Histories hold workflow IDs and search attributes in clear: a new data dir
-	// and database are the owner's alone.
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("unable to create data dir: %w", err)
-	}
-	unlock, err := lockDataDir(dataDir)
 	if err != nil {
 		return nil, err
 	}
 	started := false
 	defer func() {
 		if !started {
-			_ = unlock()
+			_ = st.unlock()
 		}
 	}()
 
@@ -157,24 +156,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
-	dbPath := filepath.Join(dataDir, DBFile)
-	f, err := os.OpenFile(dbPath, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("unable to open %s: %w", dbPath, err)
-	}
-	_ = f.Close()
-	sqlCfg := sqlConfig(dbPath, opts.Synchronous)
-	created, err := ensureSchema(ctx, sqlCfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := ensureNamespace(sqlCfg, opts.Namespace, opts.Retention, opts.SearchAttributes); err != nil {
-		return nil, err
-	}
-
-	level, _ := parseLevel(opts.LogLevel)
-	logger := &serverLogger{log: opts.Logger.With("logger", "temporal"), level: level, quiet: new(atomic.Bool)}
-	srv, err := newTemporal(serverConfig(sqlCfg, feIP, fePort, ports), logger)
+	srv, err := newTemporal(serverConfig(st, feIP, fePort, ports), logger)
 	if err != nil {
 		return nil, err
 	}
@@ -187,10 +169,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		srv:          srv,
 		frontendAddr: frontendAddr,
 		namespace:    opts.Namespace,
-		dbPath:       dbPath,
+		dbPath:       st.dbPath,
 		log:          opts.Logger,
 		serverLog:    logger,
-		unlock:       unlock,
+		unlock:       st.unlock,
 	}
 	if err := s.ensureSearchAttributes(ctx, opts.SearchAttributes); err != nil {
 		return nil, errors.Join(err, s.Stop())
@@ -202,7 +184,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s.log.Info("temporal dev server started",
 		"frontend", s.frontendAddr, "ui", s.uiURL, "namespace", s.namespace,
-		"db", s.dbPath, "new", created, "took", time.Since(began).Round(time.Millisecond))
+		"db", st.describe, "new", st.created, "took", time.Since(began).Round(time.Millisecond))
 	return s, nil
 }
 
@@ -215,7 +197,7 @@ func (s *Server) UIURL() string { return s.uiURL }
 // Namespace is the namespace Start created.
 func (s *Server) Namespace() string { return s.namespace }
 
-// DBPath is the Temporal SQLite file.
+// DBPath is the Temporal SQLite file, "" on PostgreSQL.
 func (s *Server) DBPath() string { return s.dbPath }
 
 // Stop stops the UI and the server and waits for them. It is safe to call more
@@ -238,8 +220,8 @@ func (s *Server) Stop() error {
 }
 
 func (o *Options) setDefaults() error {
-	if o.DataDir == "" {
-		return errors.New("devserver: DataDir is required")
+	if o.DataDir == "" && o.Postgres == nil {
+		return errors.New("devserver: DataDir or Postgres is required")
 	}
 	if o.FrontendAddr == "" {
 		return errors.New("devserver: FrontendAddr is required")
@@ -316,15 +298,22 @@ func newTemporal(c *config.Config, logger *serverLogger) (temporal.Server, error
 
 // serverConfig is the static config of a single-host, single-shard cluster.
 // ports are history, matching, worker and frontend HTTP.
-func serverConfig(sqlCfg *config.SQL, feIP string, fePort int, ports []int) *config.Config {
+func serverConfig(st *stores, feIP string, fePort int, ports []int) *config.Config {
 	frontendAddr := dialHost(feIP, fePort)
 	var c config.Config
 	c.Global.Membership.MaxJoinDuration = 30 * time.Second
 	c.Global.Membership.BroadcastAddress = loopback
-	c.Persistence.DefaultStore = "sqlite"
-	c.Persistence.VisibilityStore = "sqlite"
-	c.Persistence.NumHistoryShards = 1
-	c.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sqlCfg}}
+	c.Persistence.NumHistoryShards = st.shards
+	if st.visibility == nil {
+		// SQLite: one store, one file, for both.
+		c.Persistence.DefaultStore = "sqlite"
+		c.Persistence.VisibilityStore = "sqlite"
+		c.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: st.main}}
+	} else {
+		c.Persistence.DefaultStore = "default"
+		c.Persistence.VisibilityStore = "visibility"
+		c.Persistence.DataStores = map[string]config.DataStore{"default": {SQL: st.main}, "visibility": {SQL: st.visibility}}
+	}
 	c.ClusterMetadata = &cluster.Config{
 		FailoverVersionIncrement: 10,
 		MasterClusterName:        clusterName,

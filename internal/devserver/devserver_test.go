@@ -65,20 +65,28 @@ func startWorker(t *testing.T, c client.Client) (stop func()) {
 }
 
 func TestRestartKeepsWorkflowsAndTimers(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		testRestart(t, devserver.Options{DataDir: t.TempDir()})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		testRestart(t, devserver.Options{Postgres: &devserver.Postgres{DSN: postgresDB(t), HistoryShards: 2}})
+	})
+}
+
+// testRestart runs a workflow with a timer across a stop and a start on the
+// data of opts, and checks that a second server on the same data is refused.
+func testRestart(t *testing.T, opts devserver.Options) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	opts := devserver.Options{
-		DataDir:          t.TempDir(),
-		FrontendAddr:     freeAddr(t),
-		SearchAttributes: map[string]enumspb.IndexedValueType{"CaseType": enumspb.INDEXED_VALUE_TYPE_KEYWORD},
-	}
+	opts.FrontendAddr = freeAddr(t)
+	opts.SearchAttributes = map[string]enumspb.IndexedValueType{"CaseType": enumspb.INDEXED_VALUE_TYPE_KEYWORD}
 
 	began := time.Now()
 	s := devservertest.Start(t, opts)
 	t.Logf("cold start took %s", time.Since(began).Round(time.Millisecond))
 	logRSS(t, "after cold start")
 
-	if other, err := devserver.Start(ctx, devserver.Options{DataDir: opts.DataDir, FrontendAddr: freeAddr(t)}); err == nil {
+	if other, err := devserver.Start(ctx, devserver.Options{DataDir: opts.DataDir, Postgres: opts.Postgres, FrontendAddr: freeAddr(t)}); err == nil {
 		_ = other.Stop()
 		t.Fatal("a second server started on the same data dir")
 	} else if !strings.Contains(err.Error(), "in use") {
