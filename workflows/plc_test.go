@@ -13,11 +13,12 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/internal/calendar"
 	sm "github.com/caseflow/caseflow/statemachines"
 )
 
 var moscow = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Moscow")
+	loc, err := calendar.LoadZone("Europe/Moscow")
 	if err != nil {
 		panic(err)
 	}
