@@ -73,11 +73,25 @@ func (h *harness) startWorker(c client.Client) worker.Worker {
 // runs cases until startWorker.
 func newHarnessWithoutWorker(t testing.TB) *harness {
 	t.Helper()
+	return newHarnessOn(t, config.Example())
+}
+
+// newHarnessWith boots caseflow on cfg and starts its worker.
+func newHarnessWith(t testing.TB, cfg *config.Config) *harness {
+	t.Helper()
+	h := newHarnessOn(t, cfg)
+	h.startWorker(h.client)
+	return h
+}
+
+// newHarnessOn boots the server, the store and the API on cfg, without a worker.
+func newHarnessOn(t testing.TB, cfg *config.Config) *harness {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("CASEFLOW_ integration tests boot the embedded Temporal server; skipped with -short")
 	}
 	ctx := context.Background()
-	h := &harness{t: t, cfg: config.Example(), smtp: smtptest.Start(t)}
+	h := &harness{t: t, cfg: cfg, smtp: smtptest.Start(t)}
 	h.tokens = map[string]string{}
 	for _, tok := range h.cfg.Auth.Tokens {
 		if _, ok := h.tokens[tok.Role]; !ok {
