@@ -24,6 +24,9 @@ func TestReclamationReplayAcrossContinueAsNew(t *testing.T) {
 	}{
 		{"reclamation_run1_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
 		{"reclamation_run2_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
+		// Reminders fired and a document task overdue before the continue-as-new.
+		{"reclamation_reminders_run1_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
+		{"reclamation_reminders_run2_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
 	}
 	for _, run := range runs {
 		t.Run(run.file, func(t *testing.T) {
