@@ -24,6 +24,23 @@ type Activities struct {
 	// SMS sends text messages; nil where the worker has no SMS gateway (then
 	// every SMS fails permanently and becomes a supervisor's task).
 	SMS SMSSender
+	// Helpdesk replies in customers' own tickets; nil where the worker has
+	// none (then a reply fails permanently and becomes a supervisor's task).
+	Helpdesk Helpdesk
+}
+
+// ReplyInTicket posts a reply to the customer in the customer's own ticket,
+// once per key.
+func (a *Activities) ReplyInTicket(ctx context.Context, in TicketReply) (*TicketReply, error) {
+	if a.Helpdesk == nil {
+		err := fmt.Errorf("unable to reply in ticket %s: this worker has no helpdesk port", in.Ticket)
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
+	r, err := a.Helpdesk.ReplyInTicket(ctx, in)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to reply in ticket %s: %w", in.Ticket, err))
+	}
+	return &r, nil
 }
 
 // OpenCase opens a case of another type (once per key) and returns it.

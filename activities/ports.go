@@ -222,3 +222,20 @@ type SentSMS struct {
 type SMSSender interface {
 	SendSMS(ctx context.Context, m SMS) (SentSMS, error)
 }
+
+// TicketReply is a reply to the customer in the customer's own ticket (a chat
+// or mail ticket caseflow did not open, known by its reference such as
+// "usedesk:9001"): Usedesk's POST /create/comment with type public, which the
+// chat customer reads in the chat. Key identifies the (case, step) once.
+type TicketReply struct {
+	Key       string    `json:"key"`
+	CaseID    string    `json:"case_id"`
+	Ticket    string    `json:"ticket"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Helpdesk posts replies in customers' tickets, once per TicketReply.Key.
+type Helpdesk interface {
+	ReplyInTicket(ctx context.Context, r TicketReply) (TicketReply, error)
+}

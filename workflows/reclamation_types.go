@@ -63,11 +63,11 @@ type ClaimIntake struct {
 	// ClientEmail receives the written letters; customer.email serves when it is
 	// empty. Without either (a claim by phone or in person) the letters become
 	// tasks for the initiator to deliver.
-	ClientEmail         string   `json:"client_email,omitempty" jsonschema:"format=email,description=where the client's written letters go; without it the initiator delivers them"`
+	ClientEmail string `json:"client_email,omitempty" jsonschema:"format=email,description=where the client's written letters go; without it the initiator delivers them"`
 	// Kind is what the client claims; Period whether the claim falls in the sale
 	// or the warranty period.
-	Kind   string `json:"kind,omitempty" jsonschema:"enum=incompleteness,enum=breakdown,enum=quality,description=incompleteness | breakdown | quality (the equipment makes products of inadequate quality)"`
-	Period string `json:"period,omitempty" jsonschema:"enum=sale,enum=warranty,description=the claim falls in the sale or the warranty period"`
+	Kind                string   `json:"kind,omitempty" jsonschema:"enum=incompleteness,enum=breakdown,enum=quality,description=incompleteness | breakdown | quality (the equipment makes products of inadequate quality)"`
+	Period              string   `json:"period,omitempty" jsonschema:"enum=sale,enum=warranty,description=the claim falls in the sale or the warranty period"`
 	Project             string   `json:"project" jsonschema:"description=the project the claimed work was done in"`
 	ContractNumber      string   `json:"contract_number,omitempty" jsonschema:"description=if known"`
 	SerialNumbers       []string `json:"serial_numbers,omitempty" jsonschema:"description=equipment serial numbers if known"`

@@ -235,6 +235,9 @@ func newWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.
 		// Text messages queue in the store's SMS outbox, once per key; no
 		// gateway delivers them yet (the Infocentre's SMS program reads them).
 		SMS: st,
+		// Replies in customers' own chat and mail tickets are kept in the
+		// store (ticket_replies), once per key, for the helpdesk to post.
+		Helpdesk: st,
 	})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("unable to start worker: %w", err)

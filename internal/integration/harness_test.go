@@ -63,7 +63,7 @@ func (h *harness) startWorker(c client.Client) worker.Worker {
 	h.t.Helper()
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	workflows.Register(w, &activities.Activities{Mail: mail.New(h.store, h.mail, h.cfg.Mail.From, time.Now), Records: h.store, From: h.cfg.Mail.From,
-		Cases: &cases.Starter{Client: c, Settings: h.cfg.Settings}, SMS: h.store})
+		Cases: &cases.Starter{Client: c, Settings: h.cfg.Settings}, SMS: h.store, Helpdesk: h.store})
 	require.NoError(h.t, w.Start())
 	h.t.Cleanup(w.Stop)
 	return w

@@ -61,7 +61,9 @@ func TestPLCThroughTheAPI(t *testing.T) {
 
 	h.event(id, "engineer", "verdict", map[string]any{"plc": true, "comment": "возгорание компрессора"})
 	h.event(id, "operator", "documents_received", map[string]any{"documents": []string{"fire_report", "refusal_decision"}, "attachments": []string{"fire.pdf"}})
-	h.event(id, "expert", "nrp_act_uploaded", map[string]any{"act_number": "НРП-7"})
+	h.event(id, "supervisor", "service_request", map[string]any{"note": "по просьбе группы PLC"})
+	h.event(id, "expert", "answer_preparing", map[string]any{"warranty": false, "note": "акт НРП"})
+	h.event(id, "expert", "nrp_act_uploaded", map[string]any{"act_number": "НРП-7", "attachment": "nrp-7.pdf"})
 	h.event(id, "supervisor", "satisfaction_reported", map[string]any{"level": 5})
 	closed := h.event(id, "supervisor", "close", map[string]any{"note": "компенсация выплачена"})
 	assert.Equal(t, "closed", closed["state"])
@@ -101,7 +103,7 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.NotEmpty(t, outbox)
 
-	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_v3_history.json")
+	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_seed_v1_history.json")
 	assertNoPersonalDataInTemporal(t, h)
 }
 

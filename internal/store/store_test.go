@@ -96,6 +96,7 @@ func runSuite(t *testing.T, fresh newDSN) {
 		{"FindServiceRequest", testFindServiceRequest},
 		{"Outbox", testOutbox},
 		{"SMSOutbox", testSMSOutbox},
+		{"TicketReplies", testTicketReplies},
 		{"NotFound", testNotFound},
 		{"EmptyKey", testEmptyKey},
 		{"Discounts", testDiscounts},
@@ -633,5 +634,26 @@ func testSMSOutbox(t *testing.T, dsn string) {
 	require.NoError(t, err)
 	assert.Len(t, list, 1)
 	_, err = s.SendSMS(ctx, activities.SMS{CaseID: "c1"})
+	assert.Error(t, err)
+}
+
+// testTicketReplies: a reply in a customer's own ticket (one caseflow did not
+// open) is kept once per key.
+func testTicketReplies(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	r := activities.TicketReply{Key: "plc:c1/customer-interim-chat", CaseID: "c1", Ticket: "usedesk:9001", Body: "Ваше обращение зафиксировано"}
+	first, err := s.ReplyInTicket(ctx, r)
+	require.NoError(t, err)
+	assert.Equal(t, "usedesk:9001", first.Ticket)
+	assert.True(t, t0.Equal(first.CreatedAt))
+	r.Body = "changed"
+	again, err := s.ReplyInTicket(ctx, r)
+	require.NoError(t, err)
+	assert.Equal(t, "Ваше обращение зафиксировано", again.Body, "a repeated key records nothing")
+	list, err := s.ListTicketReplies(ctx, "c1")
+	require.NoError(t, err)
+	assert.Len(t, list, 1)
+	_, err = s.ReplyInTicket(ctx, activities.TicketReply{CaseID: "c1"})
 	assert.Error(t, err)
 }

@@ -1,0 +1,11 @@
+-- ticket_replies keeps every public reply caseflow posted in a customer's own
+-- ticket (a chat or mail ticket it did not open, by reference), once per key.
+CREATE TABLE ticket_replies (
+    id          {{serial}},
+    key         TEXT NOT NULL UNIQUE,
+    case_id     TEXT NOT NULL,
+    ticket      TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    created_at  {{timestamp}} NOT NULL
+);
+CREATE INDEX ticket_replies_case_id_id ON ticket_replies (case_id, id);
