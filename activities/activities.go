@@ -29,6 +29,19 @@ type Activities struct {
 	Helpdesk Helpdesk
 }
 
+// AssignTicket hands a ticket to a group, once per key.
+func (a *Activities) AssignTicket(ctx context.Context, in TicketAssignment) (*TicketAssignment, error) {
+	if a.Helpdesk == nil {
+		err := fmt.Errorf("unable to hand ticket %d to %s: this worker has no helpdesk port", in.TicketID, in.Group)
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
+	out, err := a.Helpdesk.AssignTicket(ctx, in)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to hand ticket %d to %s: %w", in.TicketID, in.Group, err))
+	}
+	return &out, nil
+}
+
 // ReplyInTicket posts a reply to the customer in the customer's own ticket,
 // once per key.
 func (a *Activities) ReplyInTicket(ctx context.Context, in TicketReply) (*TicketReply, error) {

@@ -235,7 +235,20 @@ type TicketReply struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Helpdesk posts replies in customers' tickets, once per TicketReply.Key.
+// TicketAssignment hands a ticket to a group (Usedesk's POST /update/ticket
+// with group_id): the PLC ticket goes to the claims group with the НРП act.
+// Key identifies the (case, step) once.
+type TicketAssignment struct {
+	Key       string    `json:"key"`
+	CaseID    string    `json:"case_id"`
+	TicketID  int64     `json:"ticket_id"`
+	Group     string    `json:"group"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Helpdesk posts replies in customers' tickets and hands tickets to groups,
+// once per key.
 type Helpdesk interface {
 	ReplyInTicket(ctx context.Context, r TicketReply) (TicketReply, error)
+	AssignTicket(ctx context.Context, a TicketAssignment) (TicketAssignment, error)
 }

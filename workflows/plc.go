@@ -471,6 +471,17 @@ func (w *plcCase) documentsReceived(ctx workflow.Context, d *DocumentsData) {
 // group join the thread with every earlier attachment.
 func (w *plcCase) nrpActUploaded(ctx workflow.Context, d *NRPActData) {
 	w.data.NRPAct = d
+	if w.seed >= plcSeedV1 && w.data.TicketID != 0 && w.dir.ClaimsGroup != "" {
+		// «перед тем как передать тикет в ГР необходимо загрузить АКТ НРП»:
+		// the ticket goes to the claims group before the complaints mailbox joins.
+		step := w.step("ticket-group")
+		var out activities.TicketAssignment
+		if w.act(ctx, step, a.AssignTicket, activities.TicketAssignment{
+			Key: w.key(step), CaseID: w.meta.ID, TicketID: w.data.TicketID, Group: w.dir.ClaimsGroup,
+		}, &out) {
+			w.data.TicketGroup = out.Group
+		}
+	}
 	if d.Attachment != "" {
 		w.data.Attachments = append(w.data.Attachments, d.Attachment)
 	}

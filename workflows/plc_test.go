@@ -219,6 +219,11 @@ func (s *plcSuite) TestPhoneIntakeThenPLCVerdictToClosed() {
 	s.refuse(msk("2026-11-25 09:31"), RoleExpert, "nrp_act_uploaded", NRPActData{Attachment: "nrp-15.pdf"}, ErrTypeInvalidData)
 	s.accept(msk("2026-11-25 10:00"), RoleExpert, "nrp_act_uploaded", NRPActData{ActNumber: "НРП-15", Attachment: "nrp-15.pdf"}, func(v CaseView) {
 		s.True(plcData(v).ComplaintsJoined)
+		s.Equal("claims@example.com", plcData(v).TicketGroup, "the ticket goes to the claims group with the act")
+		as := s.Records.Assignments()
+		s.Require().Len(as, 1)
+		s.Equal("claims@example.com", as[0].Group)
+		s.Equal(plcData(v).TicketID, as[0].TicketID)
 	})
 	s.accept(msk("2026-11-26 10:00"), RoleSupervisor, "satisfaction_reported", SatisfactionData{Level: func() *int { i := 4; return &i }(), Comment: "доволен компенсацией"})
 	s.accept(msk("2026-11-26 11:00"), RoleSupervisor, "close", NoteData{Note: "урегулировано"})

@@ -402,10 +402,13 @@ type PLCVerdict struct {
 
 // PLCData is the PLC-specific part of the case view.
 type PLCData struct {
-	Intake               PLCIntake   `json:"intake"`
-	ConsultationNumber   string      `json:"consultation_number,omitempty"`
-	TicketID             int64       `json:"ticket_id,omitempty"`
-	TicketStatus         string      `json:"ticket_status,omitempty"`
+	Intake             PLCIntake `json:"intake"`
+	ConsultationNumber string    `json:"consultation_number,omitempty"`
+	TicketID           int64     `json:"ticket_id,omitempty"`
+	TicketStatus       string    `json:"ticket_status,omitempty"`
+	// TicketGroup is the group the PLC ticket was handed to (the claims group,
+	// with the НРП act).
+	TicketGroup          string      `json:"ticket_group,omitempty"`
 	PlannedDate          string      `json:"planned_date,omitempty"`
 	Engineer             Contact     `json:"engineer"`
 	CustomerReply        string      `json:"customer_reply,omitempty"`

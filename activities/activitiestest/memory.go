@@ -106,6 +106,7 @@ type Records struct {
 	claimTasks    []activities.ClaimTask
 	discounts     []activities.Discount
 	replies       []activities.TicketReply
+	assignments   []activities.TicketAssignment
 	// Delay, when set, is slept before each call (benchmarks' fixed latency).
 	Delay time.Duration
 }
@@ -434,4 +435,26 @@ func (r *Records) Replies() []activities.TicketReply {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.replies)
+}
+
+// AssignTicket keeps a ticket's hand-over to a group once per key.
+func (r *Records) AssignTicket(ctx context.Context, in activities.TicketAssignment) (activities.TicketAssignment, error) {
+	if err := r.wait(ctx); err != nil {
+		return in, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i := slices.IndexFunc(r.assignments, func(x activities.TicketAssignment) bool { return x.Key == in.Key }); i >= 0 {
+		return r.assignments[i], nil
+	}
+	in.CreatedAt = time.Now().UTC()
+	r.assignments = append(r.assignments, in)
+	return in, nil
+}
+
+// Assignments are the tickets' hand-overs to groups, oldest first.
+func (r *Records) Assignments() []activities.TicketAssignment {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.assignments)
 }
