@@ -801,3 +801,29 @@ func (s *ReclamationSuite) TestDocumentTasksAreDueBeforeTheHearing() {
 	}
 	s.Equal(4, docs)
 }
+
+// The initiator's return-for-data task is reminded at the initiator's address
+// and alerted to the director when it runs out (issue 15).
+func (s *ReclamationSuite) TestInitiatorsTaskIsRemindedAndAlerted() {
+	env := s.Env
+	s.sendAt(env, mskAt(15, 11, 0), "return", "return_for_data", director, func(claimView) any {
+		return map[string]any{"comment": "Нет номера договора"}
+	})
+	var late claimView
+	s.At(env, mskAt(20, 11, 5), func() { late = s.view(env) })
+	s.sendAt(env, mskAt(20, 12, 0), "resubmit", "resubmit", initiator, func(claimView) any {
+		return map[string]any{"comment": "Номер договора указан", "contract_number": "Д-1"}
+	})
+	s.sendAt(env, mskAt(20, 13, 0), "reject", "reject", director, func(claimView) any { return map[string]any{"reason": "-"} })
+	env.ExecuteWorkflow(claimType.Name, claimInput())
+	s.Applied("return", "resubmit", "reject")
+	s.Equal(TaskStatusOverdue, late.task(late.openTask(ClaimTaskInitiatorData, initiator.Name)).Status)
+	reminders := s.Letters("Напоминание")
+	s.Require().Len(reminders, 1)
+	s.Equal([]string{"operator1@example.com"}, reminders[0].To)
+	s.Contains(reminders[0].Body, "событие resubmit")
+	overdue := s.Letters("просрочена задача")
+	s.Require().Len(overdue, 1)
+	s.Equal([]string{"quality.director@example.com"}, overdue[0].To)
+	s.Equal([]string{"operator1@example.com"}, overdue[0].Cc)
+}
