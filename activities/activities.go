@@ -27,6 +27,36 @@ type Activities struct {
 	// Links signs the action links of letters that ask for a decision; nil:
 	// such letters go out without links (the decision is made through the API).
 	Links Linker
+	// Helpdesk replies in customers' own tickets; nil where the worker has
+	// none (then a reply fails permanently and becomes a supervisor's task).
+	Helpdesk Helpdesk
+}
+
+// AssignTicket hands a ticket to a group, once per key.
+func (a *Activities) AssignTicket(ctx context.Context, in TicketAssignment) (*TicketAssignment, error) {
+	if a.Helpdesk == nil {
+		err := fmt.Errorf("unable to hand ticket %d to %s: this worker has no helpdesk port", in.TicketID, in.Group)
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
+	out, err := a.Helpdesk.AssignTicket(ctx, in)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to hand ticket %d to %s: %w", in.TicketID, in.Group, err))
+	}
+	return &out, nil
+}
+
+// ReplyInTicket posts a reply to the customer in the customer's own ticket,
+// once per key.
+func (a *Activities) ReplyInTicket(ctx context.Context, in TicketReply) (*TicketReply, error) {
+	if a.Helpdesk == nil {
+		err := fmt.Errorf("unable to reply in ticket %s: this worker has no helpdesk port", in.Ticket)
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
+	r, err := a.Helpdesk.ReplyInTicket(ctx, in)
+	if err != nil {
+		return nil, classify(fmt.Errorf("unable to reply in ticket %s: %w", in.Ticket, err))
+	}
+	return &r, nil
 }
 
 // OpenCase opens a case of another type (once per key) and returns it.

@@ -226,3 +226,33 @@ type SentSMS struct {
 type SMSSender interface {
 	SendSMS(ctx context.Context, m SMS) (SentSMS, error)
 }
+
+// TicketReply is a reply to the customer in the customer's own ticket (a chat
+// or mail ticket caseflow did not open, known by its reference such as
+// "usedesk:9001"): Usedesk's POST /create/comment with type public, which the
+// chat customer reads in the chat. Key identifies the (case, step) once.
+type TicketReply struct {
+	Key       string    `json:"key"`
+	CaseID    string    `json:"case_id"`
+	Ticket    string    `json:"ticket"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// TicketAssignment hands a ticket to a group (Usedesk's POST /update/ticket
+// with group_id): the PLC ticket goes to the claims group with the НРП act.
+// Key identifies the (case, step) once.
+type TicketAssignment struct {
+	Key       string    `json:"key"`
+	CaseID    string    `json:"case_id"`
+	TicketID  int64     `json:"ticket_id"`
+	Group     string    `json:"group"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Helpdesk posts replies in customers' tickets and hands tickets to groups,
+// once per key.
+type Helpdesk interface {
+	ReplyInTicket(ctx context.Context, r TicketReply) (TicketReply, error)
+	AssignTicket(ctx context.Context, a TicketAssignment) (TicketAssignment, error)
+}

@@ -26,7 +26,9 @@ func TestPLCTransitions(t *testing.T) {
 		"redirect to ServiceB2B": {{PLCRedirect, PLCRedirected}, {PLCRegister, ""}},
 		"verdict in time, PLC": {
 			{PLCRegister, PLCAwaitingVerdict}, {PLCCallAttempt, ""}, {PLCRepeatContact, PLCAwaitingVerdict},
-			{PLCVerdictPLC, PLCConfirmed}, {PLCDocuments, PLCConfirmed}, {PLCNRPActUploaded, PLCConfirmed},
+			{PLCServiceRequest, ""}, {PLCAnswerPreparing, ""},
+			{PLCVerdictPLC, PLCConfirmed}, {PLCServiceRequest, PLCConfirmed}, {PLCDocuments, PLCConfirmed},
+			{PLCAnswerPreparing, PLCConfirmed}, {PLCNRPActUploaded, PLCConfirmed},
 			{PLCSatisfaction, PLCConfirmed}, {PLCVerdictNotPLC, ""}, {PLCClose, PLCClosed}, {PLCRepeatContact, ""},
 		},
 		"escalated, not PLC": {
@@ -74,7 +76,7 @@ func walkPaths(t *testing.T, d *Definition, paths map[string][]step) {
 
 func TestAllowedIsSorted(t *testing.T) {
 	m := PLC.New(PLCConfirmed)
-	assert.Equal(t, []string{PLCClose, PLCDocuments, PLCNRPActUploaded, PLCRepeatContact, PLCSatisfaction, PLCSpecialistCalled}, Allowed(m))
+	assert.Equal(t, []string{PLCAnswerPreparing, PLCClose, PLCDocuments, PLCNRPActUploaded, PLCRepeatContact, PLCSatisfaction, PLCServiceRequest, PLCSpecialistCalled}, Allowed(m))
 	assert.Empty(t, Allowed(PLC.New(PLCClosed)))
 }
 

@@ -28,6 +28,11 @@ const (
 	PLCNRPActUploaded   = "nrp_act_uploaded"
 	PLCSatisfaction     = "satisfaction_reported"
 	PLCClose            = "close"
+	// PLCServiceRequest is the urgent service request made at the PLC group's
+	// request («по просьбе оформляем заявку»), PLCAnswerPreparing the group
+	// preparing its answer after the visit (seed 000).
+	PLCServiceRequest  = "service_request"
+	PLCAnswerPreparing = "answer_preparing"
 )
 
 var (
@@ -55,5 +60,7 @@ var PLC = &Definition{
 		{Event: PLCNRPActUploaded, From: []string{PLCConfirmed}, To: Stay},
 		{Event: PLCSatisfaction, From: []string{PLCConfirmed}, To: Stay},
 		{Event: PLCClose, From: []string{PLCConfirmed}, To: PLCClosed},
+		{Event: PLCServiceRequest, From: []string{PLCConfirmed}, To: Stay},
+		{Event: PLCAnswerPreparing, From: []string{PLCConfirmed}, To: Stay},
 	},
 }

@@ -75,7 +75,7 @@ func (h *CaseHarness) AfterTest(_, _ string) { h.Env.AssertExpectations(h.T()) }
 // a non-zero start sets its clock.
 func (h *CaseHarness) NewEnv(start time.Time) *testsuite.TestWorkflowEnvironment {
 	env := h.NewTestWorkflowEnvironment()
-	Register(env, &activities.Activities{Mail: h.Mailer, Records: h.Records, From: "caseflow@example.com", Cases: h.Opener, SMS: h.SMS})
+	Register(env, &activities.Activities{Mail: h.Mailer, Records: h.Records, From: "caseflow@example.com", Cases: h.Opener, SMS: h.SMS, Helpdesk: h.Records})
 	if !start.IsZero() {
 		env.SetStartTime(start)
 	}

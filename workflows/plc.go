@@ -49,6 +49,10 @@ var plcType = Define(Definition[PLCIntake, PLCDirectory, PLCOptions]{
 			[]string{RoleSupervisor, RoleExpert}, nil),
 		newEvent[NoteData](sm.PLCClose, "The case is settled: ticket status Выполнено.",
 			[]string{RoleSupervisor}, nil),
+		newEvent[ServiceRequestData](sm.PLCServiceRequest, "At the PLC group's request («по просьбе»): the urgent service request in the same card, МСС preferred, another ASC with the reason.",
+			[]string{RoleSupervisor, RoleExpert, RoleEngineer}, nil),
+		newEvent[AnswerPreparingData](sm.PLCAnswerPreparing, "After the visit and the warranty decision the PLC group prepares its answer.",
+			[]string{RoleSupervisor, RoleExpert, RoleEngineer}, nil),
 	},
 	New: newPLCCase,
 })
@@ -63,11 +67,23 @@ type plcCase struct {
 	callTask string
 	// lastCall is the outcome of the latest call attempt on the current level.
 	lastCall *CallAttempt
+	// seed is the version of the PLC's commands this run started with.
+	seed workflow.Version
 }
 
+// Versions of the PLC's commands (workflow.GetVersion change plcSeedChange).
+const (
+	plcSeedChange = "caseflow-plc-seed"
+	// plcSeedV1: issue 15's reading of seed 000 — the interim reply reaches the
+	// chat ticket and the PLC ticket's comments, specialist_contacted is
+	// commented, the urgent service request waits for the group's request.
+	plcSeedV1 workflow.Version = 1
+)
+
 // newPLCCase builds a product-liability case (seed 000) from its intake.
-func newPLCCase(_ workflow.Context, c *caseCore, in *PLCInput) (Behaviour, error) {
-	w := &plcCase{caseCore: c, in: in, dir: &in.Env.Directory}
+func newPLCCase(ctx workflow.Context, c *caseCore, in *PLCInput) (Behaviour, error) {
+	w := &plcCase{caseCore: c, in: in, dir: &in.Env.Directory,
+		seed: workflow.GetVersion(ctx, plcSeedChange, workflow.DefaultVersion, plcSeedV1)}
 	w.data = PLCData{Intake: in.Intake, Recommendations: PLCRecommendations, EscalationLevel: -1, CallAttempts: []CallAttempt{}}
 	for _, d := range PLCDocuments {
 		// A missing refusal decision is awaited for a fire only (an unknown
@@ -225,6 +241,17 @@ func (w *plcCase) intakeEffects(ctx workflow.Context) {
 		if in.Customer.Email != "" {
 			w.mail(ctx, "customer-interim", "plc_customer_interim", []string{in.Customer.Email}, nil, mailData, nil)
 		}
+		if w.seed >= plcSeedV1 && in.Channel == ChannelChat && in.SourceTicket != "" {
+			// The reply reaches the channel the customer used: the chat
+			// ticket's public comment, e-mail or not.
+			var out activities.TicketReply
+			w.act(ctx, "customer-interim-chat", a.ReplyInTicket, activities.TicketReply{
+				Key: w.key("customer-interim-chat"), CaseID: w.meta.ID, Ticket: in.SourceTicket, Body: body,
+			}, &out)
+		} else if w.seed >= plcSeedV1 && in.Customer.Email == "" {
+			// Neither a ticket to answer in nor an address: someone must.
+			w.addTask(ctx, Task{Title: "Дайте клиенту промежуточный ответ в чате (тикет чата не указан): " + body, Role: RoleExpert, Due: workflow.Now(ctx)})
+		}
 	}
 
 	ticket := activities.Ticket{
@@ -240,6 +267,11 @@ func (w *plcCase) intakeEffects(ctx workflow.Context) {
 	var t activities.Ticket
 	if w.act(ctx, "ticket", a.CreateTicket, ticket, &t) {
 		w.data.TicketID, w.data.TicketStatus = t.ID, t.Status
+	}
+	if w.seed >= plcSeedV1 {
+		// «При любой коммуникации с клиентом прописываем информацию в
+		// Комментарии»: the interim reply, however it reached the customer.
+		w.commentAs(ctx, "interim-comment", "Клиенту дан промежуточный ответ ("+in.Channel+"): "+w.data.CustomerReply)
 	}
 	w.mailDecision(ctx, "plc-request", "plc_request", []string{w.data.Engineer.Email}, []string{dir.HeadOfTechnicalSupport.Email}, mailData, w.data.Attachments,
 		w.mailActions(RoleEngineer, verdict.Due, "plc", "not_plc"))
@@ -353,6 +385,14 @@ func (w *plcCase) Guard(ev *Event) error {
 	if ev.Name() == sm.PLCCallAttempt && w.callTask == "" {
 		return refuseIllegal(ev.Name(), w.state(), w.allowedEvents())
 	}
+	if d, ok := ev.Data.(*ServiceRequestData); ok {
+		return w.guardServiceRequest(d)
+	}
+	if d, ok := ev.Data.(*NRPActData); ok && w.seed >= plcSeedV1 {
+		if err := firstErr(required("act_number", d.ActNumber), required("attachment", d.Attachment)); err != nil {
+			return refuseData(ErrTypeInvalidData, err)
+		}
+	}
 	if ev.Name() == sm.PLCClose && w.data.Satisfaction == nil && strings.TrimSpace(ev.Data.(*NoteData).Note) == "" {
 		return refuseData(ErrTypeInvalidData, fieldErr("note",
 			"the customer's satisfaction is reported to the thread before a PLC case closes (satisfaction_reported): without it, say why in the note"))
@@ -378,6 +418,18 @@ func (w *plcCase) Apply(ctx workflow.Context, ev *Event) error {
 	case *NRPActData:
 		w.nrpActUploaded(ctx, d)
 		return nil
+	case *ServiceRequestData:
+		w.serviceRequest(ctx, d)
+		return nil
+	case *AnswerPreparingData:
+		w.data.AnswerPreparing = &PLCAnswerPreparing{Warranty: *d.Warranty, Note: d.Note, By: ev.Who(), At: workflow.Now(ctx)}
+		verdict := "гарантийный"
+		if !*d.Warranty {
+			verdict = "не гарантийный"
+		}
+		w.comment(ctx, strings.TrimSpace(fmt.Sprintf("После выезда случай признан %s: группа PLC готовит ответ. %s", verdict, d.Note)))
+		w.threadUpdate(ctx, sm.PLCAnswerPreparing, map[string]any{"Note": strings.TrimSpace(verdict + ". " + d.Note)}, nil)
+		return nil
 	case *SatisfactionData:
 		w.data.Satisfaction = d.Level
 		w.threadUpdate(ctx, sm.PLCSatisfaction, map[string]any{"Level": fmt.Sprintf("%d из 5", *d.Level), "Comment": d.Comment}, nil)
@@ -387,6 +439,9 @@ func (w *plcCase) Apply(ctx workflow.Context, ev *Event) error {
 	switch ev.Name() {
 	case sm.PLCSpecialistCalled:
 		w.meet(ctx, "customer_callback")
+		if w.seed >= plcSeedV1 {
+			w.comment(ctx, strings.TrimSpace("Специалист связался с клиентом. "+note.Note))
+		}
 	case sm.PLCRepeatContact:
 		w.data.Attachments = append(w.data.Attachments, note.Attachments...)
 		w.comment(ctx, "Повторное обращение клиента. "+note.Note)
@@ -426,6 +481,17 @@ func (w *plcCase) documentsReceived(ctx workflow.Context, d *DocumentsData) {
 // group join the thread with every earlier attachment.
 func (w *plcCase) nrpActUploaded(ctx workflow.Context, d *NRPActData) {
 	w.data.NRPAct = d
+	if w.seed >= plcSeedV1 && w.data.TicketID != 0 && w.dir.ClaimsGroup != "" {
+		// «перед тем как передать тикет в ГР необходимо загрузить АКТ НРП»:
+		// the ticket goes to the claims group before the complaints mailbox joins.
+		step := w.step("ticket-group")
+		var out activities.TicketAssignment
+		if w.act(ctx, step, a.AssignTicket, activities.TicketAssignment{
+			Key: w.key(step), CaseID: w.meta.ID, TicketID: w.data.TicketID, Group: w.dir.ClaimsGroup,
+		}, &out) {
+			w.data.TicketGroup = out.Group
+		}
+	}
 	if d.Attachment != "" {
 		w.data.Attachments = append(w.data.Attachments, d.Attachment)
 	}
@@ -477,16 +543,18 @@ func (w *plcCase) verdict(ctx workflow.Context, who string, d *VerdictData) erro
 		return nil
 	}
 
-	var sr activities.ServiceRequest
-	if w.act(ctx, "service-request", a.CreateServiceRequest, activities.ServiceRequest{
-		Key: w.key("service-request"), CaseID: w.meta.ID, ConsultationNumber: w.data.ConsultationNumber,
-		ASC: dir.PreferredASC, Priority: PriorityUrgent, Description: PLCDescriptionStart + ". " + in.Description, PLC: true,
-	}, &sr) {
-		w.data.ServiceRequestNumber = sr.Number
+	if w.seed < plcSeedV1 {
+		var sr activities.ServiceRequest
+		if w.act(ctx, "service-request", a.CreateServiceRequest, activities.ServiceRequest{
+			Key: w.key("service-request"), CaseID: w.meta.ID, ConsultationNumber: w.data.ConsultationNumber,
+			ASC: dir.PreferredASC, Priority: PriorityUrgent, Description: PLCDescriptionStart + ". " + in.Description, PLC: true,
+		}, &sr) {
+			w.data.ServiceRequestNumber = sr.Number
+		}
 	}
 	cc := []string{dir.HeadOfTechnicalSupport.Email}
 	for _, c := range dir.PLCCopyList {
-		cc = append(cc, c.Email)
+		cc = append(cc, c.addresses()...)
 	}
 	cc = append(cc, dir.SupervisorsMailbox)
 	w.data.ThreadTo = []string{w.data.Engineer.Email}
@@ -494,8 +562,57 @@ func (w *plcCase) verdict(ctx workflow.Context, who string, d *VerdictData) erro
 	data := w.mailData()
 	data["Comment"] = d.Comment
 	w.mail(ctx, "plc-group", "plc_group", w.data.ThreadTo, w.data.ThreadCc, data, w.data.Attachments)
-	w.comment(ctx, fmt.Sprintf("Случай признан PLC. Заявка %s (СРОЧНО, АСЦ %s).", w.data.ServiceRequestNumber, dir.PreferredASC))
+	if w.seed < plcSeedV1 {
+		w.comment(ctx, fmt.Sprintf("Случай признан PLC. Заявка %s (СРОЧНО, АСЦ %s).", w.data.ServiceRequestNumber, dir.PreferredASC))
+		return nil
+	}
+	w.comment(ctx, "Случай признан PLC. Заявка (СРОЧНО, АСЦ "+dir.PreferredASC+" в приоритете) оформляется по просьбе группы PLC.")
 	return nil
+}
+
+// guardServiceRequest refuses a second urgent request, an ASC nobody knows and
+// another ASC than the preferred one without a reason.
+func (w *plcCase) guardServiceRequest(d *ServiceRequestData) error {
+	if w.data.ServiceRequestNumber != "" {
+		return refuseData(ErrTypeInvalidData, fieldErr("asc", "the urgent service request is made already: № %s", w.data.ServiceRequestNumber))
+	}
+	if d.ASC == "" || d.ASC == w.dir.PreferredASC {
+		return nil
+	}
+	if len(w.dir.ASCs) > 0 && !slices.ContainsFunc(w.dir.ASCs, func(c Contact) bool { return c.Name == d.ASC }) {
+		names := make([]string, len(w.dir.ASCs))
+		for i, c := range w.dir.ASCs {
+			names[i] = c.Name
+		}
+		return refuseData(ErrTypeInvalidData, fieldErr("asc", "must be one of the service centres %s, not %q", strings.Join(names, ", "), d.ASC))
+	}
+	if strings.TrimSpace(d.Reason) == "" {
+		return refuseData(ErrTypeInvalidData, fieldErr("reason", "is required: %s is preferred («МСС в приоритете»), say why %s", w.dir.PreferredASC, d.ASC))
+	}
+	return nil
+}
+
+// serviceRequest makes the urgent service request the PLC group asked for, in
+// the same card, linked to the consultation, its description as the
+// consultation's.
+func (w *plcCase) serviceRequest(ctx workflow.Context, d *ServiceRequestData) {
+	asc := d.ASC
+	if asc == "" {
+		asc = w.dir.PreferredASC
+	}
+	w.data.ServiceRequestASC, w.data.ServiceRequestReason = asc, d.Reason
+	var sr activities.ServiceRequest
+	if w.act(ctx, w.step("service-request"), a.CreateServiceRequest, activities.ServiceRequest{
+		Key: w.key("service-request"), CaseID: w.meta.ID, ConsultationNumber: w.data.ConsultationNumber,
+		ASC: asc, Priority: PriorityUrgent, Description: PLCDescriptionStart + ". " + w.in.Intake.Description, PLC: true,
+	}, &sr) {
+		w.data.ServiceRequestNumber = sr.Number
+	}
+	text := fmt.Sprintf("По просьбе группы PLC оформлена заявка %s (СРОЧНО, АСЦ %s).", w.data.ServiceRequestNumber, asc)
+	if asc != w.dir.PreferredASC {
+		text += " Не " + w.dir.PreferredASC + ": " + d.Reason
+	}
+	w.comment(ctx, text)
 }
 
 // threadUpdate forwards news to everyone in the PLC thread.
@@ -516,12 +633,17 @@ func (w *plcCase) threadUpdate(ctx workflow.Context, kind string, extra map[stri
 
 // comment writes an internal comment on the PLC ticket.
 func (w *plcCase) comment(ctx workflow.Context, text string) {
+	w.commentAs(ctx, w.step("comment"), text)
+}
+
+// commentAs writes an internal comment on the PLC ticket as step.
+func (w *plcCase) commentAs(ctx workflow.Context, step, text string) {
 	if w.data.TicketID == 0 {
 		return
 	}
 	var out activities.TicketComment
-	w.act(ctx, w.step("comment"), a.AddTicketComment, activities.TicketComment{
-		Key: w.key(w.step("comment")), TicketID: w.data.TicketID, Body: text, Private: true,
+	w.act(ctx, step, a.AddTicketComment, activities.TicketComment{
+		Key: w.key(step), TicketID: w.data.TicketID, Body: text, Private: true,
 	}, &out)
 }
 

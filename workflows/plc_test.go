@@ -13,11 +13,12 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/internal/calendar"
 	sm "github.com/caseflow/caseflow/statemachines"
 )
 
 var moscow = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Moscow")
+	loc, err := calendar.LoadZone("Europe/Moscow")
 	if err != nil {
 		panic(err)
 	}
@@ -40,7 +41,7 @@ func testDirectory() PLCDirectory {
 		},
 		DefaultEngineer:        Contact{Name: "Дежурный инженер", Email: "engineer.duty@example.com", Phone: "+7 900 000-00-02"},
 		HeadOfTechnicalSupport: Contact{Name: "Руководитель техподдержки", Email: "head.techsupport@example.com", Phone: "+7 900 000-00-03"},
-		PLCCopyList:            []Contact{{Name: "Эксперт", Email: "expert@example.com"}, {Name: "Куратор", Email: "curator@example.com"}},
+		PLCCopyList:            []CopyLine{{Name: "Эксперт", Email: "expert@example.com"}, {Name: "Куратор", Email: "curator@example.com"}},
 		ShiftAlert:             []string{"experts.shift@example.com"},
 		SupervisorsMailbox:     "supervisors@example.com",
 		ComplaintsMailbox:      "complaints@example.com",
@@ -193,16 +194,36 @@ func (s *plcSuite) TestPhoneIntakeThenPLCVerdictToClosed() {
 		s.True(deadline(v, "verdict").Met)
 		s.False(deadline(v, "verdict").Breached)
 		d := plcData(v)
-		s.Equal("SR-000001", d.ServiceRequestNumber)
+		s.Empty(d.ServiceRequestNumber, "the urgent request is made at the PLC group's request, not at the verdict")
 		s.Equal("engineer-1", d.Verdict.By)
 	})
+	s.refuse(msk("2026-11-23 12:10"), RoleOperator, "service_request", ServiceRequestData{}, ErrTypeForbidden)
+	s.accept(msk("2026-11-23 12:30"), RoleSupervisor, "service_request", ServiceRequestData{Note: "просьба группы PLC"}, func(v CaseView) {
+		s.Equal("SR-000001", plcData(v).ServiceRequestNumber)
+		s.Equal("МСС", plcData(v).ServiceRequestASC)
+	})
+	s.refuse(msk("2026-11-23 12:40"), RoleSupervisor, "service_request", ServiceRequestData{}, ErrTypeInvalidData)
 	s.accept(msk("2026-11-24 10:00"), RoleOperator, "documents_received", DocumentsData{Documents: []string{"fire_report", "receipt_warranty"}, Attachments: []string{"fire-report.pdf"}}, func(v CaseView) {
 		d := plcData(v)
 		s.True(d.Documents[0].Received)
 		s.True(d.Documents[1].Awaited, "the refusal decision is still awaited")
 	})
+	s.accept(msk("2026-11-25 09:00"), RoleExpert, "answer_preparing", AnswerPreparingData{Warranty: no(), Note: "акт НРП"}, func(v CaseView) {
+		s.False(plcData(v).AnswerPreparing.Warranty)
+	})
+	s.refuse(msk("2026-11-25 09:30"), RoleExpert, "nrp_act_uploaded", NRPActData{ActNumber: "НРП-15"}, ErrTypeInvalidData, func(e *temporal.ApplicationError) {
+		var det RefusalDetails
+		s.Require().NoError(e.Details(&det))
+		s.Equal("attachment", det.Field, "the act itself is required")
+	})
+	s.refuse(msk("2026-11-25 09:31"), RoleExpert, "nrp_act_uploaded", NRPActData{Attachment: "nrp-15.pdf"}, ErrTypeInvalidData)
 	s.accept(msk("2026-11-25 10:00"), RoleExpert, "nrp_act_uploaded", NRPActData{ActNumber: "НРП-15", Attachment: "nrp-15.pdf"}, func(v CaseView) {
 		s.True(plcData(v).ComplaintsJoined)
+		s.Equal("claims@example.com", plcData(v).TicketGroup, "the ticket goes to the claims group with the act")
+		as := s.Records.Assignments()
+		s.Require().Len(as, 1)
+		s.Equal("claims@example.com", as[0].Group)
+		s.Equal(plcData(v).TicketID, as[0].TicketID)
 	})
 	s.accept(msk("2026-11-26 10:00"), RoleSupervisor, "satisfaction_reported", SatisfactionData{Level: func() *int { i := 4; return &i }(), Comment: "доволен компенсацией"})
 	s.accept(msk("2026-11-26 11:00"), RoleSupervisor, "close", NoteData{Note: "урегулировано"})
@@ -252,7 +273,8 @@ func (s *plcSuite) TestPhoneIntakeThenPLCVerdictToClosed() {
 	s.Require().Len(group, 1)
 	s.Equal([]string{"engineer.washers@example.com"}, group[0].To)
 	s.Equal([]string{"head.techsupport@example.com", "expert@example.com", "curator@example.com", "supervisors@example.com"}, group[0].Cc)
-	s.Contains(group[0].Body, "приоритет СРОЧНО")
+	s.Contains(group[0].Body, "приоритет СРОЧНО, АСЦ МСС в приоритете) оформим по вашей просьбе")
+	s.Len(s.Mailer.ByStep("answer_preparing"), 1, "the thread hears the group prepares its answer")
 	nrp := s.Mailer.ByStep("nrp_act_uploaded")
 	s.Require().Len(nrp, 1)
 	s.Contains(nrp[0].Cc, "complaints@example.com")
@@ -260,7 +282,13 @@ func (s *plcSuite) TestPhoneIntakeThenPLCVerdictToClosed() {
 	s.Len(s.Mailer.ByStep("documents_received"), 1)
 	s.Len(s.Mailer.ByStep("satisfaction_reported"), 1)
 	s.Empty(s.Mailer.ByStep("customer-interim"), "a phone customer hears the script instead")
-	s.Len(recs.Comments, 3, "the verdict, the documents and the НРП act are commented on the ticket")
+	var comments []string
+	for _, c := range recs.Comments {
+		comments = append(comments, c.Body)
+	}
+	s.Len(comments, 7, "the interim reply, the specialist's call, the verdict, the service request, the documents, the visit and the НРП act: %q", comments)
+	s.Contains(comments[0], "Клиенту дан промежуточный ответ (phone): "+PLCPhoneScript)
+	s.Contains(comments[1], "Специалист связался с клиентом. визит завтра")
 }
 
 func (s *plcSuite) TestEmailIntakeNotPLC() {
@@ -597,8 +625,7 @@ func (s *plcSuite) TestVerdictEntersWhileIntakeMailRetries() {
 	r, err := recs.ListCaseRecords(context.Background(), s.caseID)
 	s.Require().NoError(err)
 	s.Require().Len(r.Tickets, 1)
-	s.Require().Len(r.ServiceRequests, 1)
-	s.Equal(plcData(v).ConsultationNumber, r.ServiceRequests[0].ConsultationNumber, "the verdict's request follows the intake's consultation")
+	s.Empty(r.ServiceRequests, "the urgent request waits for the PLC group's request")
 	var steps []string
 	for _, m := range s.Mailer.Sent() {
 		steps = append(steps, m.Step)
@@ -647,4 +674,58 @@ func TestPLCChatIsForExperts(t *testing.T) {
 	bad := plcIntake(ChannelPhone)
 	bad.Incident = "meteor"
 	assert.ErrorContains(t, bad.Validate(), "incident")
+}
+
+// The urgent service request goes to МСС unless the group names another known
+// ASC with its reason; a copy-list line with two addresses copies both (issue 15).
+func (s *plcSuite) TestServiceRequestAtAnotherASCNeedsAReason() {
+	start := msk("2026-11-23 10:00")
+	s.begin(start)
+	env := testEnv()
+	env.Directory.ASCs = []Contact{{Name: "МСС"}, {Name: "АСЦ Север"}}
+	env.Directory.PLCCopyList = append(env.Directory.PLCCopyList, CopyLine{Name: "Ответственный менеджер за АСЦ", Emails: []string{"asc.manager.a@example.com", "asc.manager.b@example.com"}})
+	s.accept(msk("2026-11-23 11:00"), RoleEngineer, "verdict", VerdictData{PLC: yes()})
+	s.refuse(msk("2026-11-23 11:10"), RoleSupervisor, "service_request", ServiceRequestData{ASC: "АСЦ Север"}, ErrTypeInvalidData, func(e *temporal.ApplicationError) {
+		var det RefusalDetails
+		s.Require().NoError(e.Details(&det))
+		s.Equal("reason", det.Field)
+	})
+	s.refuse(msk("2026-11-23 11:11"), RoleSupervisor, "service_request", ServiceRequestData{ASC: "АСЦ Юг", Reason: "ближе"}, ErrTypeInvalidData)
+	s.accept(msk("2026-11-23 11:20"), RoleSupervisor, "service_request", ServiceRequestData{ASC: "АСЦ Север", Reason: "МСС не обслуживает район"}, func(v CaseView) {
+		s.Equal("АСЦ Север", plcData(v).ServiceRequestASC)
+		s.Equal("МСС не обслуживает район", plcData(v).ServiceRequestReason)
+	})
+	s.accept(msk("2026-11-23 11:30"), RoleSupervisor, "close", NoteData{Note: "клиент отказался от оценки"})
+	s.Start(s.Env, plcType.Name, &PLCInput{Case: CaseMeta{ID: s.caseID, Type: "plc"}, Intake: plcIntake(ChannelPhone), Env: env})
+	s.result()
+	recs, err := s.Records.ListCaseRecords(context.Background(), s.caseID)
+	s.Require().NoError(err)
+	s.Require().Len(recs.ServiceRequests, 1)
+	s.Equal("АСЦ Север", recs.ServiceRequests[0].ASC)
+	s.Equal(PriorityUrgent, recs.ServiceRequests[0].Priority)
+	group := s.Mailer.ByStep("plc-group")
+	s.Require().Len(group, 1)
+	s.Subset(group[0].Cc, []string{"asc.manager.a@example.com", "asc.manager.b@example.com"})
+}
+
+// A chat customer without an e-mail gets the interim reply in the chat ticket
+// (its public comment); the PLC ticket's comments say what was answered
+// (issue 15).
+func (s *plcSuite) TestChatCustomerGetsTheInterimReplyInTheChat() {
+	start := msk("2026-11-23 10:00")
+	s.begin(start)
+	in := plcIntake(ChannelChat)
+	in.Customer.Email = ""
+	s.accept(msk("2026-11-23 10:30"), RoleEngineer, "verdict", VerdictData{PLC: no()})
+	s.start(start, in)
+	s.result()
+	replies := s.Records.Replies()
+	s.Require().Len(replies, 1, "the chat ticket gets the interim reply")
+	s.Equal("usedesk:5555", replies[0].Ticket)
+	s.Contains(replies[0].Body, "Ваше обращение зафиксировано и направлено в сервисный департамент")
+	s.Empty(s.Mailer.ByStep("customer-interim"), "no address, no letter")
+	recs, err := s.Records.ListCaseRecords(context.Background(), s.caseID)
+	s.Require().NoError(err)
+	s.Require().NotEmpty(recs.Comments)
+	s.Contains(recs.Comments[0].Body, "Клиенту дан промежуточный ответ (chat)")
 }

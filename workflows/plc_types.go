@@ -157,7 +157,7 @@ type PLCDirectory struct {
 	EngineersByCategory    map[string]Contact `json:"engineers_by_category" doc:"product category → the responsible engineer (the PLC request's addressee)"`
 	DefaultEngineer        Contact            `json:"default_engineer" doc:"the engineer for categories nobody is named for"`
 	HeadOfTechnicalSupport Contact            `json:"head_of_technical_support" doc:"in copy of every PLC request"`
-	PLCCopyList            []Contact          `json:"plc_copy_list" doc:"the PLC group's copy list (the engineer, the head of technical support and the supervisors' mailbox are always in it)"`
+	PLCCopyList            []CopyLine         `json:"plc_copy_list" doc:"the PLC group's copy list, a line per role: {name, email} or {name, emails: [A, B]} for a line naming several («Ответственный менеджер за АСЦ A / B»); the engineer, the head of technical support and the supervisors' mailbox are always in copy"`
 	ShiftAlert             []string           `json:"shift_alert" doc:"mailboxes alerted urgently on every PLC (supervisors and experts on shift)"`
 	SupervisorsMailbox     string             `json:"supervisors_mailbox" doc:"the supervisors' mailbox"`
 	ComplaintsMailbox      string             `json:"complaints_mailbox" doc:"joins the thread when the НРП act is uploaded"`
@@ -167,6 +167,18 @@ type PLCDirectory struct {
 	ASCs                   []Contact          `json:"ascs" doc:"service centres and their addresses"`
 	Redirects              Redirects          `json:"redirects" doc:"mailboxes customers are sent to: service_b2b, help, shop_help, call_center, support"`
 }
+
+// CopyLine is one line of the PLC group's copy list: a role and its address, or
+// its addresses when the line names several.
+type CopyLine struct {
+	Role   string   `json:"role,omitempty"`
+	Name   string   `json:"name"`
+	Email  string   `json:"email,omitempty"`
+	Emails []string `json:"emails,omitempty"`
+}
+
+// addresses are the line's addresses.
+func (l CopyLine) addresses() []string { return compact(append([]string{l.Email}, l.Emails...)) }
 
 // EscalationStep is one call of the PLC escalation chain. Role "addressee" means
 // the engineer the request went to.
@@ -217,6 +229,11 @@ func (d *PLCDirectory) Validate() error {
 		}
 		errs = append(errs, required(fmt.Sprintf("escalation_chain[%d].title", i), s.Title))
 	}
+	for i, l := range d.PLCCopyList {
+		if len(l.addresses()) == 0 {
+			errs = append(errs, fieldErr(fmt.Sprintf("plc_copy_list[%d]", i), "needs email or emails"))
+		}
+	}
 	for _, cat := range slices.Sorted(maps.Keys(d.EngineersByCategory)) {
 		errs = append(errs, required("engineers_by_category."+cat+".email", d.EngineersByCategory[cat].Email))
 	}
@@ -251,10 +268,25 @@ type (
 		Documents   []string `json:"documents" jsonschema:"enum=fire_report,enum=refusal_decision,enum=receipt_warranty,enum=installation_doc,enum=mounting_doc,enum=gas_connection_act"`
 		Attachments []string `json:"attachments,omitempty"`
 	}
-	// NRPActData is the НРП act uploaded to the ticket's internal comments.
+	// NRPActData is the НРП act uploaded to the ticket's internal comments:
+	// its number and the act itself are required (the PLC's Guard, so that runs
+	// started before keep the events they took).
 	NRPActData struct {
-		ActNumber  string `json:"act_number,omitempty"`
-		Attachment string `json:"attachment,omitempty"`
+		ActNumber  string `json:"act_number,omitempty" jsonschema:"description=the act's number (required)"`
+		Attachment string `json:"attachment,omitempty" jsonschema:"description=the act: a reference to the uploaded file (required)"`
+	}
+	// ServiceRequestData asks for the urgent service request of a PLC: МСС
+	// (directory.preferred_asc) unless another ASC is named, with the reason.
+	ServiceRequestData struct {
+		ASC    string `json:"asc,omitempty" jsonschema:"description=the ASC; empty: the preferred one (МСС)"`
+		Reason string `json:"reason,omitempty" jsonschema:"description=why not the preferred ASC (required for another one)"`
+		Note   string `json:"note,omitempty"`
+	}
+	// AnswerPreparingData records the visit's outcome: the PLC group prepares
+	// its answer.
+	AnswerPreparingData struct {
+		Warranty *bool  `json:"warranty"`
+		Note     string `json:"note,omitempty"`
 	}
 	// SatisfactionData is the customer's satisfaction with the settlement, 1 to 5.
 	SatisfactionData struct {
@@ -279,6 +311,24 @@ func (d *DocumentsData) AuditNote() string { return strings.Join(d.Documents, ",
 
 // AuditNote is the act's number.
 func (d *NRPActData) AuditNote() string { return d.ActNumber }
+
+// AuditNote is the ASC and the reason.
+func (d *ServiceRequestData) AuditNote() string {
+	return strings.TrimSpace(d.ASC + " " + d.Reason + " " + d.Note)
+}
+
+// AuditNote is the warranty decision and the note.
+func (d *AnswerPreparingData) AuditNote() string {
+	return strings.TrimSpace(fmt.Sprintf("warranty=%t %s", *d.Warranty, d.Note))
+}
+
+// Validate requires whether the case is a warranty one.
+func (d *AnswerPreparingData) Validate() error {
+	if d.Warranty == nil {
+		return fieldErr("warranty", "is required: whether the visit found the case a warranty one (true or false)")
+	}
+	return nil
+}
 
 // AuditNote is the level and the comment.
 func (d *SatisfactionData) AuditNote() string { return fmt.Sprintf("level %d %s", *d.Level, d.Comment) }
@@ -352,10 +402,13 @@ type PLCVerdict struct {
 
 // PLCData is the PLC-specific part of the case view.
 type PLCData struct {
-	Intake               PLCIntake   `json:"intake"`
-	ConsultationNumber   string      `json:"consultation_number,omitempty"`
-	TicketID             int64       `json:"ticket_id,omitempty"`
-	TicketStatus         string      `json:"ticket_status,omitempty"`
+	Intake             PLCIntake `json:"intake"`
+	ConsultationNumber string    `json:"consultation_number,omitempty"`
+	TicketID           int64     `json:"ticket_id,omitempty"`
+	TicketStatus       string    `json:"ticket_status,omitempty"`
+	// TicketGroup is the group the PLC ticket was handed to (the claims group,
+	// with the НРП act).
+	TicketGroup          string      `json:"ticket_group,omitempty"`
 	PlannedDate          string      `json:"planned_date,omitempty"`
 	Engineer             Contact     `json:"engineer"`
 	CustomerReply        string      `json:"customer_reply,omitempty"`
@@ -373,6 +426,19 @@ type PLCData struct {
 	ThreadCc         []string         `json:"thread_cc,omitempty"`
 	ComplaintsJoined bool             `json:"complaints_joined"`
 	NRPAct           *NRPActData      `json:"nrp_act,omitempty"`
-	Satisfaction     *int             `json:"satisfaction,omitempty"`
-	Attachments      []string         `json:"attachments,omitempty"`
+	// ServiceRequestASC is where the urgent request went, and why not МСС.
+	ServiceRequestASC    string `json:"service_request_asc,omitempty"`
+	ServiceRequestReason string `json:"service_request_reason,omitempty"`
+	// AnswerPreparing is the visit's outcome: the PLC group prepares its answer.
+	AnswerPreparing *PLCAnswerPreparing `json:"answer_preparing,omitempty"`
+	Satisfaction    *int                `json:"satisfaction,omitempty"`
+	Attachments     []string            `json:"attachments,omitempty"`
+}
+
+// PLCAnswerPreparing is the visit's outcome as recorded.
+type PLCAnswerPreparing struct {
+	Warranty bool      `json:"warranty"`
+	Note     string    `json:"note,omitempty"`
+	By       string    `json:"by"`
+	At       time.Time `json:"at"`
 }

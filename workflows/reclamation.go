@@ -14,16 +14,17 @@ import (
 	sm "github.com/caseflow/caseflow/statemachines"
 )
 
-var claimType = Define(Definition[ClaimIntake, ClaimDirectory, NoOptions]{
+var claimType = Define(Definition[ClaimIntake, ClaimDirectory, ClaimOptions]{
 	Name:        "reclamation",
 	Title:       "Claim settlement (рекламация)",
 	Machine:     sm.Claim,
 	IntakeRoles: Roles,
 	Policies: []Policy{
-		{Name: PolicyClaimQualification, Default: "2 working days", Doc: "the quality director qualifies the claim, the commission meets, the client confirms (our default: the seed sets none)"},
-		{Name: PolicyClaimDocument, Default: "3 working days", Doc: "an executor prepares a document, the initiator completes the data (our default)"},
-		{Name: PolicyClaimTaskReminder, Default: "1 working day", Doc: "the reminder before a task's due, counted back from it (our default)"},
-		{Name: PolicyClaimActionTask, Default: "5 working days", Doc: "a step of the commission's action plan without a due of its own (our default)"},
+		// Seed 004 sets no duration anywhere: every one below is caseflow's default.
+		{Name: PolicyClaimQualification, Default: "2 working days", Doc: "the quality director qualifies the claim, the commission meets without a hearing date, the client confirms (our default: the seed sets no duration)"},
+		{Name: PolicyClaimDocument, Default: "3 working days", Doc: "an executor prepares a document (due by the working day before the hearing at the latest), the initiator completes the data (our default: the seed sets no duration)"},
+		{Name: PolicyClaimTaskReminder, Default: "1 working day", Doc: "the reminder before a task's due, counted back from it (our default: the seed sets no duration)"},
+		{Name: PolicyClaimActionTask, Default: "5 working days", Doc: "a step of the commission's action plan without a due of its own (our default: the seed sets no duration)"},
 	},
 	Events: []EventSpec{
 		newEvent[ClaimReturnData](sm.ClaimReturnForData, "The quality director returns the claim to its initiator for more data.",
@@ -66,13 +67,25 @@ type claimCase struct {
 	runs int
 	// cycleEnded is set when a cycle ends unresolved: the run continues as new.
 	cycleEnded bool
+	// seed is the version of the claim's commands this run started with.
+	seed workflow.Version
 }
+
+// Versions of the claim's commands (workflow.GetVersion change claimSeedChange).
+const (
+	claimSeedChange = "caseflow-claim-seed"
+	// claimSeedV1: issue 15's reading of seed 004 — letters to a client without
+	// an e-mail are the initiator's tasks, a claim without a number sends no
+	// numbered letter, every human task is reminded and alerted, document tasks
+	// fall before the hearing, task letters link the card.
+	claimSeedV1 workflow.Version = 1
+)
 
 // newClaimCase builds a claim settlement (seed 004), or the next run of one.
 // Each unresolved remediation cycle ends the run, which continues as new with
 // the case's state, so a claim may loop any number of times with a bounded history.
 func newClaimCase(ctx workflow.Context, c *caseCore, in *ClaimInput) (Behaviour, error) {
-	w := &claimCase{caseCore: c, in: in}
+	w := &claimCase{caseCore: c, in: in, seed: workflow.GetVersion(ctx, claimSeedChange, workflow.DefaultVersion, claimSeedV1)}
 	if carried := in.carried(); in.Carry != nil && carried != nil {
 		if err := json.Unmarshal(carried, &w.data); err != nil {
 			return nil, fmt.Errorf("unable to restore the claim's data: %w", err)
@@ -137,7 +150,7 @@ func claimFields(f *ClaimIntake) map[string]any {
 		"channel": f.Channel, "received_by": f.ReceivedBy, "client": f.Client, "client_email": f.clientEmail(),
 		"project": f.Project, "contract_number": f.ContractNumber, "serial_numbers": f.SerialNumbers,
 		"shipment_date": f.ShipmentDate, "shipment_responsible": f.ShipmentResponsible,
-		"documents": f.Documents, "comment": f.Comment,
+		"documents": f.Documents, "comment": f.Comment, "kind": f.Kind, "period": f.Period,
 	}
 }
 
@@ -174,8 +187,8 @@ func (w *claimCase) askQualification(ctx workflow.Context) error {
 		data := w.mailData()
 		data["Due"] = w.clock(t.Due)
 		data["Resubmitted"] = len(w.data.Returns) > 0
-		w.mailDecision(ctx, w.step("qualification-task"), "reclamation_qualification_task", []string{dir.Email}, nil, data, nil,
-			w.mailActions(RoleQualityDirector, t.Due, "return", "reject", "investigate"))
+		w.letter(ctx, w.step("qualification-task"), "reclamation_qualification_task", []string{dir.Email}, nil, data,
+			w.mailActions(RoleQualityDirector, t.Due, "return", "reject", "investigate")...)
 	}
 	return nil
 }
@@ -184,6 +197,16 @@ func (w *claimCase) askQualification(ctx workflow.Context) error {
 // deadline, reminder), the card's task record, the executor's letter and the
 // watcher that reminds and breaches.
 func (w *claimCase) assign(ctx workflow.Context, e ClaimTaskEntry, due DueSpec, policy string, events []string) (ClaimTaskEntry, error) {
+	if w.seed >= claimSeedV1 && e.Email == "" {
+		// Every human task with a due date is reminded and alerted: the
+		// director's at the director's address, the initiator's at theirs.
+		switch e.Kind {
+		case ClaimTaskQualification, ClaimTaskCommission, ClaimTaskConfirmation:
+			e.Email = w.in.Env.Directory.QualityDirector.Email
+		case ClaimTaskInitiatorData:
+			e.Email = w.data.Form.ReceivedByEmail
+		}
+	}
 	t, err := w.openTask(ctx, e.DueTask, TaskTiming{Due: due, Policy: policy, Reminder: PolicyClaimTaskReminder, Events: events})
 	if err != nil {
 		return e, err
@@ -191,9 +214,10 @@ func (w *claimCase) assign(ctx workflow.Context, e ClaimTaskEntry, due DueSpec, 
 	e.DueTask = t
 	w.data.Tasks = append(w.data.Tasks, e)
 	w.saveTask(ctx, e)
-	if e.Email != "" {
+	// The qualification and the initiator's tasks have letters of their own.
+	if e.Email != "" && (w.seed < claimSeedV1 || (e.Kind != ClaimTaskQualification && e.Kind != ClaimTaskInitiatorData)) {
 		data := w.taskMailData(e)
-		w.mail(ctx, "task-assigned-"+shortTaskID(e.TaskID), "reclamation_task_assigned", []string{e.Email}, nil, data, nil)
+		w.letter(ctx, "task-assigned-"+shortTaskID(e.TaskID), "reclamation_task_assigned", []string{e.Email}, nil, data)
 	}
 	w.watchTask(ctx, e.TaskID)
 	return e, nil
@@ -253,16 +277,21 @@ func (w *claimCase) saveTask(ctx workflow.Context, e ClaimTaskEntry) {
 // taskReminded sends the executor the reminder before the task's due.
 func (w *claimCase) taskReminded(ctx workflow.Context, t DueTask) {
 	task := *w.entry(t.TaskID)
-	w.mail(ctx, "reminder-"+shortTaskID(t.TaskID), "reclamation_task_reminder", []string{task.Email}, nil, w.taskMailData(task), nil)
+	w.letter(ctx, "reminder-"+shortTaskID(t.TaskID), "reclamation_task_reminder", []string{task.Email}, nil, w.taskMailData(task))
 }
 
-// taskOverdue records an overdue task on the card and, for an executor's task,
-// alerts the quality director.
+// taskOverdue records an overdue task on the card and alerts the quality
+// director, with the assignee in copy (since claimSeedV1 for every task with
+// an e-mail, the director's own included).
 func (w *claimCase) taskOverdue(ctx workflow.Context, t DueTask) {
 	task := *w.entry(t.TaskID)
 	w.saveTask(ctx, task)
 	if dir := w.in.Env.Directory.QualityDirector.Email; dir != "" && task.Email != "" {
-		w.mail(ctx, "overdue-"+shortTaskID(t.TaskID), "reclamation_task_overdue", []string{dir}, []string{task.Email}, w.taskMailData(task), nil)
+		cc := []string{task.Email}
+		if w.seed >= claimSeedV1 && task.Email == dir {
+			cc = nil
+		}
+		w.letter(ctx, "overdue-"+shortTaskID(t.TaskID), "reclamation_task_overdue", []string{dir}, cc, w.taskMailData(task))
 	}
 }
 
@@ -356,7 +385,7 @@ func (w *claimCase) Apply(ctx workflow.Context, ev *Event) error {
 		w.data.Decision = &ClaimDecision{Outcome: "rejected", Reason: d.Reason, By: who, At: now}
 		data := w.mailData()
 		data["Reason"] = d.Reason
-		w.mail(ctx, w.step("rejection"), "reclamation_rejection", []string{w.data.Form.clientEmail()}, nil, data, nil)
+		w.toClient(ctx, w.step("rejection"), "reclamation_rejection", nil, data)
 		return nil
 	case *ClaimInvestigationData:
 		return w.openInvestigation(ctx, who, d)
@@ -414,7 +443,7 @@ func (w *claimCase) returnForData(ctx workflow.Context, who string, d *ClaimRetu
 	if form.ReceivedByEmail != "" {
 		data := w.mailData()
 		data["ReturnComment"], data["Due"] = d.Comment, w.clock(t.Due)
-		w.mail(ctx, w.step("return"), "reclamation_return", []string{form.ReceivedByEmail}, nil, data, nil)
+		w.letter(ctx, w.step("return"), "reclamation_return", []string{form.ReceivedByEmail}, nil, data)
 	}
 	return nil
 }
@@ -472,7 +501,7 @@ func (w *claimCase) openInvestigation(ctx workflow.Context, who string, d *Claim
 	w.data.Decision = &ClaimDecision{Outcome: "investigation", HearingDate: d.HearingDate, HearingDue: hearing, By: who, At: now}
 	data := w.mailData()
 	data["HearingDate"] = w.hearingText(d.HearingDate, hearing)
-	w.mail(ctx, w.step("investigation-notice"), "reclamation_investigation", []string{w.data.Form.clientEmail()}, nil, data, nil)
+	w.toClient(ctx, w.step("investigation-notice"), "reclamation_investigation", nil, data)
 	for _, e := range d.Executors {
 		if _, err := w.requestDocument(ctx, e); err != nil {
 			return err
@@ -483,10 +512,49 @@ func (w *claimCase) openInvestigation(ctx workflow.Context, who string, d *Claim
 
 // requestDocument opens a document-preparation task for an executor.
 func (w *claimCase) requestDocument(ctx workflow.Context, e ClaimExecutor) (ClaimTaskEntry, error) {
+	due, err := w.documentDue(ctx)
+	if err != nil {
+		return ClaimTaskEntry{}, err
+	}
 	return w.assign(ctx, ClaimTaskEntry{DueTask: DueTask{
 		Kind: ClaimTaskDocument, Role: RoleExecutor, Assignee: e.Name, Email: e.Email,
 		Title: fmt.Sprintf("Подготовить для разбирательства по рекламации № %d: %s", w.data.ClaimNumber, documentTitle(ClaimDocuments, e.Document)),
-	}, Document: e.Document}, DueSpec{}, PolicyClaimDocument, []string{sm.ClaimDocumentReady})
+	}, Document: e.Document}, due, PolicyClaimDocument, []string{sm.ClaimDocumentReady})
+}
+
+// documentDue is a document task's due: reclamation.document from now, but
+// since claimSeedV1 never later than the close of the last working day before
+// the hearing the document serves (the hearing itself when that day is past).
+func (w *claimCase) documentDue(ctx workflow.Context) (DueSpec, error) {
+	if w.seed < claimSeedV1 || w.data.Decision == nil || w.data.Decision.HearingDue.IsZero() {
+		return DueSpec{}, nil
+	}
+	now := workflow.Now(ctx)
+	d, err := w.cals.Due(PolicyClaimDocument, now)
+	if err != nil {
+		return DueSpec{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("unable to compute a document's due: %v", err), "Config", err)
+	}
+	cal, err := w.cals.Calendar(d.Basis.Calendar)
+	if err != nil {
+		return DueSpec{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("unable to compute a document's due: %v", err), "Config", err)
+	}
+	hearing := w.data.Decision.HearingDue
+	limit := hearing
+	day := hearing.In(w.zone())
+	for i := 0; i < 31; i++ {
+		day = day.AddDate(0, 0, -1)
+		if wd := cal.Day(day.Year(), day.Month(), day.Day()); wd.Working {
+			limit = wd.Close
+			break
+		}
+	}
+	if !limit.After(now) {
+		limit = hearing
+	}
+	if d.Due.After(limit) {
+		return DueSpec{at: limit}, nil
+	}
+	return DueSpec{}, nil
 }
 
 // convene opens the commission meeting task, due by the hearing (given as a date
@@ -533,7 +601,7 @@ func (w *claimCase) commissionHeld(ctx workflow.Context, who string, d *ClaimCom
 		data["Cycle"] = fmt.Sprintf(" (цикл %d)", w.data.Cycle)
 	}
 	data["Protocol"], data["Causes"], data["Members"], data["Plan"] = d.Protocol, d.Causes, d.Members, steps
-	w.mail(ctx, w.step("protocol"), "reclamation_protocol", []string{w.data.Form.clientEmail()}, nil, data, nil)
+	w.toClient(ctx, w.step("protocol"), "reclamation_protocol", nil, data)
 	return nil
 }
 
@@ -588,8 +656,7 @@ func (w *claimCase) settle(ctx workflow.Context) {
 		numbered[i] = fmt.Sprintf("%d. %s", i+1, work)
 	}
 	data["Works"] = numbered
-	client := []string{w.data.Form.clientEmail()}
-	w.mail(ctx, w.step("closing-package"), "reclamation_closing", client, nil, data, nil)
+	w.toClient(ctx, w.step("closing-package"), "reclamation_closing", nil, data)
 	if w.data.ClaimNumber != 0 {
 		// A struct of strings always encodes.
 		report, _ := json.Marshal(archive)
@@ -602,7 +669,7 @@ func (w *claimCase) settle(ctx workflow.Context) {
 	}
 	mgmt := w.in.Env.Directory.Management
 	data["Management"] = mgmt.Name
-	w.mail(ctx, w.step("apology"), "reclamation_apology", client, []string{mgmt.Email}, data, nil)
+	w.toClient(ctx, w.step("apology"), "reclamation_apology", []string{mgmt.Email}, data)
 }
 
 // mailData is what every claim letter may print. It reaches the template through
@@ -615,6 +682,67 @@ func (w *claimCase) mailData() map[string]any {
 		"SerialNumbers": strings.Join(f.SerialNumbers, ", "), "ShipmentDate": f.ShipmentDate,
 		"ShipmentResponsible": f.ShipmentResponsible, "Documents": f.Documents, "Comment": f.Comment,
 		"ReceivedBy": f.ReceivedBy, "QualityDirector": w.in.Env.Directory.QualityDirector.Name,
+		"CardURL": w.cardURL(), "Kind": claimKindTitles[f.Kind], "Period": claimPeriodTitles[f.Period],
+	}
+}
+
+// claimKindTitles and claimPeriodTitles are how letters name the kind and the
+// period of a claim.
+var (
+	claimKindTitles = map[string]string{
+		ClaimKindIncompleteness: "некомплектность", ClaimKindBreakdown: "поломка",
+		ClaimKindQuality: "оборудование выдаёт продукцию несоответствующего качества",
+	}
+	claimPeriodTitles = map[string]string{ClaimPeriodSale: "в момент продажи", ClaimPeriodWarranty: "в гарантийный период"}
+)
+
+// cardURL is the link to the claim's card in task letters (claimSeedV1).
+func (w *claimCase) cardURL() string {
+	if w.seed < claimSeedV1 {
+		return ""
+	}
+	return w.in.Env.Options.cardURL(w.meta.ID)
+}
+
+// letter sends a claim letter. Since claimSeedV1 a claim without a number
+// (CreateClaim failed: its supervisor task says so) sends no numbered letter:
+// the audit trail says which was held.
+func (w *claimCase) letter(ctx workflow.Context, step, template string, to, cc []string, data map[string]any, actions ...activities.Action) {
+	if w.seed >= claimSeedV1 && w.data.ClaimNumber == 0 {
+		w.note(ctx, "letter_held", fmt.Sprintf("%s: the claim has no number yet", step))
+		return
+	}
+	if len(actions) > 0 {
+		w.mailDecision(ctx, step, template, to, cc, data, nil, actions)
+		return
+	}
+	w.mail(ctx, step, template, to, cc, data, nil)
+}
+
+// toClient sends a letter to the client. Since claimSeedV1, when the client
+// gave no e-mail, the letter's text goes to the initiator as a task to deliver
+// it (closed with task_done); management's copy is mailed all the same.
+func (w *claimCase) toClient(ctx workflow.Context, step, template string, cc []string, data map[string]any) {
+	email := w.data.Form.clientEmail()
+	if w.seed < claimSeedV1 || email != "" {
+		w.letter(ctx, step, template, []string{email}, cc, data)
+		return
+	}
+	if w.data.ClaimNumber == 0 {
+		w.note(ctx, "letter_held", fmt.Sprintf("%s: the claim has no number yet", step))
+		return
+	}
+	// A template that does not render is a broken build, caught by the tests;
+	// the task still says which letter to deliver.
+	subject, body, _ := activities.Render(template, data)
+	form := &w.data.Form
+	task := w.addTask(ctx, Task{
+		Title: fmt.Sprintf("Передать клиенту %s письмо «%s» (e-mail клиента не указан): текст в карточке, письма %s", form.Client, subject, step),
+		Role:  form.initiatorRole(), Assignee: form.ReceivedBy, Due: workflow.Now(ctx),
+	})
+	w.data.Letters = append(w.data.Letters, ClaimLetter{Step: step, Subject: subject, Body: body, TaskID: task.ID, At: workflow.Now(ctx)})
+	if len(cc) > 0 {
+		w.letter(ctx, step+"-cc", template, cc, nil, data)
 	}
 }
 
@@ -622,9 +750,20 @@ func (w *claimCase) mailData() map[string]any {
 func (w *claimCase) taskMailData(t ClaimTaskEntry) map[string]any {
 	data := w.mailData()
 	data["TaskID"], data["TaskTitle"], data["Assignee"], data["Due"] = t.TaskID, t.Title, t.Assignee, w.clock(t.Due)
+	if t.Assignee == "" && t.Role == RoleQualityDirector {
+		data["Assignee"] = w.in.Env.Directory.QualityDirector.Name
+	}
 	data["Event"] = "task_reported"
 	if t.Kind == ClaimTaskDocument {
 		data["Event"] = "document_ready"
+	}
+	if w.seed >= claimSeedV1 {
+		if e, ok := map[string]string{
+			ClaimTaskQualification: "return_for_data | reject | open_investigation", ClaimTaskInitiatorData: "resubmit",
+			ClaimTaskCommission: "commission_held", ClaimTaskConfirmation: "client_confirmation",
+		}[t.Kind]; ok {
+			data["Event"] = e
+		}
 	}
 	return data
 }

@@ -24,6 +24,12 @@ func TestReclamationReplayAcrossContinueAsNew(t *testing.T) {
 	}{
 		{"reclamation_run1_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
 		{"reclamation_run2_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
+		// Reminders fired and a document task overdue before the continue-as-new.
+		{"reclamation_reminders_run1_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
+		{"reclamation_reminders_run2_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
+		// Recorded under caseflow-claim-seed 1.
+		{"reclamation_seed_v1_run1_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
+		{"reclamation_seed_v1_run2_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
 	}
 	for _, run := range runs {
 		t.Run(run.file, func(t *testing.T) {

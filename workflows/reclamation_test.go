@@ -10,11 +10,14 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/caseflow/caseflow/activities"
 	sm "github.com/caseflow/caseflow/statemachines"
 )
 
@@ -80,11 +83,11 @@ func (s *ReclamationSuite) SetupTest() {
 	s.Env = s.NewEnv(claimStart)
 }
 
-func claimEnv() Env[ClaimDirectory, NoOptions] {
+func claimEnv() Env[ClaimDirectory, ClaimOptions] {
 	return CaseEnvOf(ClaimDirectory{
 		QualityDirector: Contact{Name: "Заместитель технического директора по качеству", Email: "quality.director@example.com"},
 		Management:      Contact{Name: "Руководство компании", Email: "management@example.com"},
-	}, NoOptions{})
+	}, ClaimOptions{CardURL: "https://caseflow.example.com/cases/{id}"})
 }
 
 func claimIntake() ClaimIntake {
@@ -425,7 +428,8 @@ func (s *ReclamationSuite) TestInvestigationWithMissedDeadline() {
 	s.Equal([]string{"management@example.com"}, apology[0].Cc)
 	s.Contains(apology[0].Body, "извинения")
 	s.Contains(apology[0].Body, "Руководство компании")
-	s.Len(s.Letters("вам поручена задача"), 7) // five documents, two plan steps
+	// five documents, two plan steps, and the director's commission and confirmation tasks
+	s.Len(s.Letters("вам поручена задача"), 9)
 
 	recs, err := s.Records.ListCaseRecords(nil, claimCaseID)
 	s.Require().NoError(err)
@@ -598,7 +602,8 @@ func (s *ReclamationSuite) TestContinueAsNewSuggestedKeepsTaskWatchers() {
 	s.Equal(sm.ClaimClosed, v.State)
 
 	s.Len(s.Letters("Напоминание"), 3, "every open document task is reminded by the second run")
-	s.Len(s.Letters("просрочена задача"), 3)
+	// the three documents, and the director's commission task of the first run
+	s.Len(s.Letters("просрочена задача"), 4)
 	breached := 0
 	for _, d := range late.Deadlines {
 		if d.Breached {
@@ -638,7 +643,11 @@ func TestReclamationIntakeValidation(t *testing.T) {
 		"no receiver":        {func(in *ClaimIntake) { in.ReceivedBy = "" }, "received_by"},
 		"bad receiver role":  {func(in *ClaimIntake) { in.ReceivedByRole = "boss" }, "received_by_role"},
 		"no client":          {func(in *ClaimIntake) { in.Client = "" }, "client"},
-		"no client e-mail":   {func(in *ClaimIntake) { in.ClientEmail = "" }, "client_email"},
+		"no client e-mail":   {func(in *ClaimIntake) { in.ClientEmail = "" }, ""},
+		"bad client e-mail":  {func(in *ClaimIntake) { in.ClientEmail = "boss@" }, "client_email"},
+		"kind and period":    {func(in *ClaimIntake) { in.Kind, in.Period = ClaimKindBreakdown, ClaimPeriodWarranty }, ""},
+		"unknown kind":       {func(in *ClaimIntake) { in.Kind = "damage" }, "kind"},
+		"unknown period":     {func(in *ClaimIntake) { in.Period = "after" }, "period"},
 		"no project":         {func(in *ClaimIntake) { in.Project = " " }, "project"},
 		"bad shipment date":  {func(in *ClaimIntake) { in.ShipmentDate = "01.09.2025" }, "shipment_date"},
 		"no shipment person": {func(in *ClaimIntake) { in.ShipmentResponsible = "" }, "shipment_responsible"},
@@ -679,4 +688,142 @@ func TestClaimAssigneesAreCallerNames(t *testing.T) {
 	}
 	exec := ClaimExecutor{Document: "contract", Name: long, Email: "x@example.com"}
 	assert.ErrorContains(t, exec.Validate(), "name")
+}
+
+// A claim taken by phone without the client's e-mail: the letters to the client
+// are tasks for the initiator to deliver, with their text on the card (issue 15).
+func (s *ReclamationSuite) TestClientWithoutEmailGetsLettersThroughTheInitiator() {
+	env := s.Env
+	in := claimInput()
+	in.Intake.Channel, in.Intake.ClientEmail = ChannelPhone, ""
+	s.sendAt(env, mskAt(15, 11, 0), "open", "open_investigation", director, func(claimView) any {
+		return map[string]any{"hearing_date": "2025-10-24", "executors": allDocuments([]string{"contract", "technical_specification"}, []string{"acceptance_documents", "monitoring_data"})}
+	})
+	var rejected, delivered claimView
+	s.At(env, mskAt(15, 11, 5), func() { rejected = s.view(env) })
+	s.sendAt(env, mskAt(15, 12, 0), "delivered", "task_done", initiator, func(v claimView) any {
+		return map[string]any{"task_id": v.Data.Letters[0].TaskID, "note": "письмо вручено лично"}
+	})
+	s.At(env, mskAt(15, 12, 5), func() { delivered = s.view(env) })
+	s.sendAt(env, mskAt(15, 13, 0), "reject", "reject", director, func(claimView) any { return map[string]any{"reason": "-"} })
+	env.ExecuteWorkflow(claimType.Name, in)
+	s.Applied("open", "delivered")
+	for _, t := range delivered.Tasks {
+		s.NotEqual(rejected.Data.Letters[0].TaskID, t.ID, "task_done closed the delivery")
+	}
+	s.Require().Len(rejected.Data.Letters, 1)
+	letter := rejected.Data.Letters[0]
+	s.Contains(letter.Subject, "Рекламация № 1")
+	s.Contains(letter.Body, "Регистрационный номер: 1")
+	var task *Task
+	for i := range rejected.Tasks {
+		if rejected.Tasks[i].ID == letter.TaskID {
+			task = &rejected.Tasks[i]
+		}
+	}
+	s.Require().NotNil(task, "the initiator's task is in the inbox")
+	s.Equal(RoleOperator, task.Role)
+	s.Equal(initiator.Name, task.Assignee)
+	s.Empty(s.Letters("официальный ход"), "nothing is mailed to nowhere")
+}
+
+// CreateClaim fails for good: the claim has no number, and no letter goes out
+// with «№ 0» (issue 15).
+func (s *ReclamationSuite) TestClaimWithoutNumberSendsNoNumberedLetters() {
+	env := s.Env
+	env.OnActivity("CreateClaim", mock.Anything, mock.Anything).Return(nil,
+		temporal.NewNonRetryableApplicationError("claims register unavailable", activities.ErrTypePermanent, nil))
+	var registered claimView
+	s.At(env, mskAt(15, 11, 0), func() { registered = s.view(env) })
+	s.sendAt(env, mskAt(15, 12, 0), "reject", "reject", director, func(claimView) any {
+		return map[string]any{"reason": "необоснованна"}
+	})
+	env.ExecuteWorkflow(claimType.Name, claimInput())
+	s.Applied("reject")
+	s.Zero(registered.Data.ClaimNumber)
+	s.NotEmpty(registered.Tasks, "the failed registration is a supervisor's task")
+	for _, m := range s.Mailer.Sent() {
+		s.NotContains(m.Subject+m.Body, "№ 0", "letter %s", m.Step)
+	}
+	s.Empty(s.Letters("квалифицируйте"))
+	s.Empty(s.Letters("отказ"))
+}
+
+// Every human task with a due date is reminded and alerted, the director's
+// qualification included; the director's letters link the card and name the
+// claim's kind and period (issue 15).
+func (s *ReclamationSuite) TestDirectorsTasksAreRemindedAndAlerted() {
+	env := s.Env
+	in := claimInput()
+	in.Intake.Kind, in.Intake.Period = ClaimKindBreakdown, ClaimPeriodWarranty
+	var late claimView
+	// Qualification is due Friday 17th 10:00; reminded a working day before.
+	s.At(env, mskAt(17, 10, 5), func() { late = s.view(env) })
+	s.sendAt(env, mskAt(17, 11, 0), "reject", "reject", director, func(claimView) any { return map[string]any{"reason": "нет оснований"} })
+	env.ExecuteWorkflow(claimType.Name, in)
+	s.Applied("reject")
+	q := late.task(late.openTask(ClaimTaskQualification, ""))
+	s.Equal(TaskStatusOverdue, q.Status)
+	s.Equal("quality.director@example.com", q.Email)
+	reminders := s.Letters("Напоминание")
+	s.Require().Len(reminders, 1)
+	s.Equal([]string{"quality.director@example.com"}, reminders[0].To)
+	s.Contains(reminders[0].Body, "return_for_data | reject | open_investigation")
+	overdue := s.Letters("просрочена задача")
+	s.Require().Len(overdue, 1)
+	s.Equal([]string{"quality.director@example.com"}, overdue[0].To)
+	s.Empty(overdue[0].Cc)
+	qual := s.Letters("квалифицируйте")
+	s.Require().Len(qual, 1)
+	s.Contains(qual[0].Body, "Карточка претензии: https://caseflow.example.com/cases/"+claimCaseID)
+	s.Contains(qual[0].Body, "Суть претензии: поломка, в гарантийный период")
+}
+
+// Document tasks are due before the hearing they serve: a hearing on Friday
+// 17th puts them at the close of Thursday 16th, not three working days on
+// (issue 15).
+func (s *ReclamationSuite) TestDocumentTasksAreDueBeforeTheHearing() {
+	env := s.Env
+	s.sendAt(env, mskAt(15, 11, 0), "open", "open_investigation", director, func(claimView) any {
+		return map[string]any{"hearing_date": "2025-10-17", "executors": allDocuments([]string{"contract", "technical_specification"}, []string{"acceptance_documents", "monitoring_data"})}
+	})
+	var opened claimView
+	s.At(env, mskAt(15, 11, 5), func() { opened = s.view(env) })
+	s.sendAt(env, mskAt(15, 11, 10), "reject", "reject", director, func(claimView) any { return map[string]any{"reason": "-"} })
+	env.ExecuteWorkflow(claimType.Name, claimInput())
+	s.Applied("open")
+	docs := 0
+	for _, t := range opened.Data.Tasks {
+		if t.Kind == ClaimTaskDocument {
+			docs++
+			s.True(mskAt(16, 18, 0).Equal(t.Due), "task %s due %s", t.TaskID, t.Due)
+		}
+	}
+	s.Equal(4, docs)
+}
+
+// The initiator's return-for-data task is reminded at the initiator's address
+// and alerted to the director when it runs out (issue 15).
+func (s *ReclamationSuite) TestInitiatorsTaskIsRemindedAndAlerted() {
+	env := s.Env
+	s.sendAt(env, mskAt(15, 11, 0), "return", "return_for_data", director, func(claimView) any {
+		return map[string]any{"comment": "Нет номера договора"}
+	})
+	var late claimView
+	s.At(env, mskAt(20, 11, 5), func() { late = s.view(env) })
+	s.sendAt(env, mskAt(20, 12, 0), "resubmit", "resubmit", initiator, func(claimView) any {
+		return map[string]any{"comment": "Номер договора указан", "contract_number": "Д-1"}
+	})
+	s.sendAt(env, mskAt(20, 13, 0), "reject", "reject", director, func(claimView) any { return map[string]any{"reason": "-"} })
+	env.ExecuteWorkflow(claimType.Name, claimInput())
+	s.Applied("return", "resubmit", "reject")
+	s.Equal(TaskStatusOverdue, late.task(late.openTask(ClaimTaskInitiatorData, initiator.Name)).Status)
+	reminders := s.Letters("Напоминание")
+	s.Require().Len(reminders, 1)
+	s.Equal([]string{"operator1@example.com"}, reminders[0].To)
+	s.Contains(reminders[0].Body, "событие resubmit")
+	overdue := s.Letters("просрочена задача")
+	s.Require().Len(overdue, 1)
+	s.Equal([]string{"quality.director@example.com"}, overdue[0].To)
+	s.Equal([]string{"operator1@example.com"}, overdue[0].Cc)
 }

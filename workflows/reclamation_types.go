@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -22,6 +23,17 @@ const (
 	ClaimTaskCommission    = "commission"     // the quality director holds the commission meeting
 	ClaimTaskAction        = "action"         // an executor carries out a step of the action plan
 	ClaimTaskConfirmation  = "confirmation"   // the quality director gets the client's confirmation
+)
+
+// Kinds of claim (seed 004: «о некомплектности, о поломке или … продукцию
+// несоответствующего качества») and the period the claim falls in («в момент
+// продажи или гарантийного периода»).
+const (
+	ClaimKindIncompleteness = "incompleteness"
+	ClaimKindBreakdown      = "breakdown"
+	ClaimKindQuality        = "quality"
+	ClaimPeriodSale         = "sale"
+	ClaimPeriodWarranty     = "warranty"
 )
 
 // ClaimTaskArchived is the status of the archive record of a closed claim.
@@ -48,8 +60,14 @@ type ClaimIntake struct {
 	// ReceivedByEmail, when given, gets the quality director's return-for-data notes.
 	ReceivedByEmail string `json:"received_by_email,omitempty" jsonschema:"format=email"`
 	Client          string `json:"client" jsonschema:"description=the client who claims"`
-	// ClientEmail receives the written letters; customer.email serves when it is empty.
-	ClientEmail         string   `json:"client_email,omitempty" jsonschema:"format=email,description=where the client's written letters go"`
+	// ClientEmail receives the written letters; customer.email serves when it is
+	// empty. Without either (a claim by phone or in person) the letters become
+	// tasks for the initiator to deliver.
+	ClientEmail string `json:"client_email,omitempty" jsonschema:"format=email,description=where the client's written letters go; without it the initiator delivers them"`
+	// Kind is what the client claims; Period whether the claim falls in the sale
+	// or the warranty period.
+	Kind                string   `json:"kind,omitempty" jsonschema:"enum=incompleteness,enum=breakdown,enum=quality,description=incompleteness | breakdown | quality (the equipment makes products of inadequate quality)"`
+	Period              string   `json:"period,omitempty" jsonschema:"enum=sale,enum=warranty,description=the claim falls in the sale or the warranty period"`
 	Project             string   `json:"project" jsonschema:"description=the project the claimed work was done in"`
 	ContractNumber      string   `json:"contract_number,omitempty" jsonschema:"description=if known"`
 	SerialNumbers       []string `json:"serial_numbers,omitempty" jsonschema:"description=equipment serial numbers if known"`
@@ -73,13 +91,19 @@ func (in *ClaimIntake) Validate() error {
 		errs = append(errs, validEmail("received_by_email", in.ReceivedByEmail))
 	}
 	errs = append(errs, required("client", in.Client))
-	switch {
-	case in.ClientEmail != "":
+	// The seed asks for no e-mail (a claim may come by phone, SMS or in person):
+	// without one the initiator delivers the letters.
+	if in.ClientEmail != "" {
 		errs = append(errs, validEmail("client_email", in.ClientEmail))
-	case in.Customer.Email != "":
+	}
+	if in.Customer.Email != "" {
 		errs = append(errs, validEmail("customer.email", in.Customer.Email))
-	default:
-		errs = append(errs, fieldErr("client_email", "is required: the client's written letters go there"))
+	}
+	if in.Kind != "" {
+		errs = append(errs, oneOf("kind", in.Kind, ClaimKindIncompleteness, ClaimKindBreakdown, ClaimKindQuality))
+	}
+	if in.Period != "" {
+		errs = append(errs, oneOf("period", in.Period, ClaimPeriodSale, ClaimPeriodWarranty))
 	}
 	errs = append(errs,
 		required("project", in.Project),
@@ -120,7 +144,15 @@ func (in *ClaimIntake) initiatorRole() string {
 func (in *ClaimIntake) Memo() string { return "Рекламация · проект " + in.Project }
 
 // ClaimInput starts a claim settlement, or continues one.
-type ClaimInput = CaseInput[ClaimIntake, ClaimDirectory, NoOptions]
+type ClaimInput = CaseInput[ClaimIntake, ClaimDirectory, ClaimOptions]
+
+// ClaimOptions are the claim's switches: keys of the config's options section.
+type ClaimOptions struct {
+	CardURL string `json:"claim_card_url" doc:"the link to a claim's card printed in the quality director's task letters; {id} is replaced by the case's id (e.g. https://caseflow.example.com/cases/{id})"`
+}
+
+// cardURL is the link to the case's card; "" when none is configured.
+func (o *ClaimOptions) cardURL(id string) string { return strings.ReplaceAll(o.CardURL, "{id}", id) }
 
 // ClaimDirectory is who a claim writes to: keys of the config's directory section.
 type ClaimDirectory struct {
@@ -420,8 +452,21 @@ type ClaimData struct {
 	Commissions   []ClaimCommission   `json:"commissions"`
 	Confirmations []ClaimConfirmation `json:"confirmations"`
 	Tasks         []ClaimTaskEntry    `json:"tasks"`
+	// Letters are the letters to a client without an e-mail, each a task for
+	// the initiator to deliver.
+	Letters []ClaimLetter `json:"letters,omitempty"`
 	// Works is the closing package's full list of works.
 	Works    []string      `json:"works,omitempty"`
 	Archive  *ClaimArchive `json:"archive,omitempty"`
 	ClosedAt *time.Time    `json:"closed_at,omitempty"`
+}
+
+// ClaimLetter is a letter to the client that the initiator delivers (the
+// client gave no e-mail): its text and the initiator's task.
+type ClaimLetter struct {
+	Step    string    `json:"step"`
+	Subject string    `json:"subject"`
+	Body    string    `json:"body"`
+	TaskID  string    `json:"task_id"`
+	At      time.Time `json:"at"`
 }

@@ -45,3 +45,24 @@ func replayConverter(t *testing.T) converter.DataConverter {
 	require.NoError(t, err)
 	return codec.DataConverter(c)
 }
+
+// TestRecordedPathsAreCovered pins that the recordings cover the paths beyond
+// the happy ones (issue 11 item 7): each file's history holds the event types
+// and the case states (the CaseState search attribute, the one payload left in
+// clear) its path is known by, so a re-recording that lost the path fails here.
+func TestRecordedPathsAreCovered(t *testing.T) {
+	state := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(`"` + s + `"`)) }
+	for file, wants := range map[string][]string{
+		"plc_redirect_history.json":               {state("redirected_b2b")},
+		"plc_failed_side_effect_history.json":     {"EVENT_TYPE_ACTIVITY_TASK_FAILED", "PermanentFailure", state("closed_not_plc")},
+		"plc_escalation_history.json":             {"EVENT_TYPE_TIMER_FIRED", state("escalating"), state("closed")},
+		"reclamation_reminders_run1_history.json": {"EVENT_TYPE_TIMER_FIRED", "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW"},
+		"reclamation_reminders_run2_history.json": {state("closed")},
+	} {
+		raw, err := os.ReadFile(filepath.Join("testdata", file))
+		require.NoError(t, err)
+		for _, want := range wants {
+			require.True(t, strings.Contains(string(raw), want), "%s lost its path: no %s", file, want)
+		}
+	}
+}

@@ -105,6 +105,8 @@ type Records struct {
 	claims        []activities.Claim
 	claimTasks    []activities.ClaimTask
 	discounts     []activities.Discount
+	replies       []activities.TicketReply
+	assignments   []activities.TicketAssignment
 	// Delay, when set, is slept before each call (benchmarks' fixed latency).
 	Delay time.Duration
 }
@@ -409,4 +411,50 @@ func (s *SMSSender) Sent() []activities.SentSMS {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.sent)
+}
+
+var _ activities.Helpdesk = (*Records)(nil)
+
+// ReplyInTicket keeps a reply in a customer's ticket once per key.
+func (r *Records) ReplyInTicket(ctx context.Context, in activities.TicketReply) (activities.TicketReply, error) {
+	if err := r.wait(ctx); err != nil {
+		return in, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i := slices.IndexFunc(r.replies, func(x activities.TicketReply) bool { return x.Key == in.Key }); i >= 0 {
+		return r.replies[i], nil
+	}
+	in.CreatedAt = time.Now().UTC()
+	r.replies = append(r.replies, in)
+	return in, nil
+}
+
+// Replies are the replies posted in customers' tickets, oldest first.
+func (r *Records) Replies() []activities.TicketReply {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.replies)
+}
+
+// AssignTicket keeps a ticket's hand-over to a group once per key.
+func (r *Records) AssignTicket(ctx context.Context, in activities.TicketAssignment) (activities.TicketAssignment, error) {
+	if err := r.wait(ctx); err != nil {
+		return in, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i := slices.IndexFunc(r.assignments, func(x activities.TicketAssignment) bool { return x.Key == in.Key }); i >= 0 {
+		return r.assignments[i], nil
+	}
+	in.CreatedAt = time.Now().UTC()
+	r.assignments = append(r.assignments, in)
+	return in, nil
+}
+
+// Assignments are the tickets' hand-overs to groups, oldest first.
+func (r *Records) Assignments() []activities.TicketAssignment {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.assignments)
 }

@@ -294,7 +294,7 @@ func newShowCmd(o *calendarOptions) *ffcli.Command {
 				return err
 			}
 			if !isSet(fs, "month") {
-				loc, err := time.LoadLocation(cal.Zone)
+				loc, err := calendar.LoadZone(cal.Zone)
 				if err != nil {
 					return err
 				}

@@ -262,6 +262,9 @@ func newWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.
 		// Text messages queue in the store's SMS outbox, once per key; no
 		// gateway delivers them yet (the Infocentre's SMS program reads them).
 		SMS: st,
+		// Replies in customers' own chat and mail tickets are kept in the
+		// store (ticket_replies), once per key, for the helpdesk to post.
+		Helpdesk: st,
 	}
 	if links != nil {
 		acts.Links = links // a nil *Ring in the interface would not be nil

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	_ "time/tzdata" // zones must resolve on workers without a system tz database
 )
 
 // Values of Calendar.Holidays.
@@ -159,9 +158,10 @@ func (c *Calendar) compile() (*compiled, error) {
 	if c.Zone == "" {
 		return nil, errors.New("zone is empty, want an IANA zone such as Europe/Moscow")
 	}
-	loc, err := time.LoadLocation(c.Zone)
+	// The embedded zone database, never the host's (zone.go).
+	loc, err := LoadZone(c.Zone)
 	if err != nil {
-		return nil, fmt.Errorf("zone %q: unknown time zone", c.Zone)
+		return nil, err
 	}
 	p.loc = loc
 	switch c.Holidays {

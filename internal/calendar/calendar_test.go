@@ -14,13 +14,13 @@ import (
 
 func mustZone(t testing.TB, name string) *time.Location {
 	t.Helper()
-	loc, err := time.LoadLocation(name)
+	loc, err := LoadZone(name)
 	require.NoError(t, err)
 	return loc
 }
 
 var msk = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Moscow")
+	loc, err := LoadZone("Europe/Moscow")
 	if err != nil {
 		panic(err)
 	}

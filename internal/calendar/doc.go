@@ -3,7 +3,7 @@
 // (Set, Policy) and the basis every computed Deadline carries.
 //
 // The package is pure — no clock, no I/O except LoadConfigFile and resolving a
-// zone (compiled in by time/tzdata), no goroutines — so workflows may compute
+// zone (from the zone database embedded with the package, data/zoneinfo.zip), no goroutines — so workflows may compute
 // deadlines with it from the Set they receive in their input. The Russian
 // production calendar for 2025 and 2026 is embedded; other years fall back to
 // the Labour Code art. 112 holidays. docs/calendar.md is the reference.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -86,4 +87,30 @@ func TestAccessReadIsChecked(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "access.read.plcc: no such case type")
 	assert.Contains(t, err.Error(), `access.read.dispute: unknown role "boss"`)
+}
+
+// TestExampleCopyListHasTheSeedsThirteenLines: seed 000's copy list has 13
+// lines, the ASC's manager one line with two people; the head of technical
+// support and the supervisors' mailbox are two of them (issue 15).
+func TestExampleCopyListHasTheSeedsThirteenLines(t *testing.T) {
+	cfg := Example()
+	var lines []workflows.CopyLine
+	require.NoError(t, json.Unmarshal(cfg.Settings().Directory["plc_copy_list"], &lines))
+	require.Len(t, lines, 11, "13 lines less the head of technical support and the supervisors' mailbox")
+	var asc *workflows.CopyLine
+	for i := range lines {
+		if len(lines[i].Emails) > 0 {
+			asc = &lines[i]
+		}
+		for _, e := range append([]string{lines[i].Email}, lines[i].Emails...) {
+			if e != "" {
+				require.True(t, strings.HasSuffix(e, "@example.com"), "example addresses only: %s", e)
+			}
+		}
+	}
+	require.NotNil(t, asc, "the ASC's manager line names two people")
+	require.Equal(t, "Ответственный менеджер за АСЦ", asc.Name)
+	require.Len(t, asc.Emails, 2)
+	require.Contains(t, string(cfg.Settings().Directory["head_of_technical_support"]), "@example.com")
+	require.Contains(t, string(cfg.Settings().Directory["supervisors_mailbox"]), "@example.com")
 }

@@ -96,6 +96,8 @@ var wantEvents = map[string]map[string][]string{
 		"nrp_act_uploaded":      {"expert", "supervisor", "admin"},
 		"satisfaction_reported": {"expert", "supervisor", "admin"},
 		"close":                 {"supervisor", "admin"},
+		"service_request":       {"engineer", "expert", "supervisor", "admin"},
+		"answer_preparing":      {"engineer", "expert", "supervisor", "admin"},
 	},
 	"reclamation": {
 		"task_done":           taskDone,

@@ -278,10 +278,15 @@ func TestPLCThroughAPI(t *testing.T) {
 				verdict := data["verdict"].(map[string]any)
 				assert.Equal(t, true, verdict["plc"])
 				assert.Equal(t, "engineer-1", verdict["by"], "the actor is the caller")
-				assert.NotEmpty(t, data["service_request_number"])
+				assert.Empty(t, data["service_request_number"], "the urgent request waits for the PLC group's request")
 				last := v.History[len(v.History)-1]
 				assert.Equal(t, "engineer-1", last.Actor)
 				assert.Equal(t, sm.PLCVerdictPLC, last.Event)
+			}},
+		{"supervisor", "service_request", map[string]any{"note": "по просьбе группы PLC"}, sm.PLCConfirmed,
+			func(t *testing.T, v workflows.CaseView, data map[string]any) {
+				assert.NotEmpty(t, data["service_request_number"])
+				assert.Equal(t, "МСС", data["service_request_asc"])
 			}},
 		{"operator", "documents_received", map[string]any{"documents": []string{"fire_report", "receipt_warranty"}}, sm.PLCConfirmed,
 			func(t *testing.T, v workflows.CaseView, data map[string]any) {
@@ -294,7 +299,7 @@ func TestPLCThroughAPI(t *testing.T) {
 				assert.True(t, received["receipt_warranty"])
 				assert.False(t, received["refusal_decision"])
 			}},
-		{"expert", "nrp_act_uploaded", map[string]any{"act_number": "НРП-42"}, sm.PLCConfirmed,
+		{"expert", "nrp_act_uploaded", map[string]any{"act_number": "НРП-42", "attachment": "nrp-42.pdf"}, sm.PLCConfirmed,
 			func(t *testing.T, v workflows.CaseView, data map[string]any) {
 				assert.Equal(t, true, data["complaints_joined"])
 			}},
@@ -410,7 +415,8 @@ func TestCaseTypes(t *testing.T) {
 	assert.Equal(t, "planned_date_working_day", plc.Options[0].Key)
 	for _, d := range got.Items {
 		if d.Name == "reclamation" {
-			assert.Empty(t, d.Options, "the claim has no options")
+			require.Len(t, d.Options, 1, "the claim's one option")
+			assert.Equal(t, "claim_card_url", d.Options[0].Key)
 			assert.NotContains(t, fmt.Sprint(d.Directory), "engineers_by_category", "a type lists only the roles it reads")
 		}
 	}

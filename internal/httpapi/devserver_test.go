@@ -72,7 +72,8 @@ func startHarness() (*harness, error) {
 	}}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 	env.sms = &activitiestest.SMSSender{}
-	workflows.Register(w, &activities.Activities{Mail: env.mailer, Records: &activitiestest.Records{}, From: "caseflow@example.com", SMS: env.sms})
+	records := &activitiestest.Records{}
+	workflows.Register(w, &activities.Activities{Mail: env.mailer, Records: records, From: "caseflow@example.com", SMS: env.sms, Helpdesk: records})
 	if err := w.Start(); err != nil {
 		return nil, err
 	}

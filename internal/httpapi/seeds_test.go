@@ -66,6 +66,8 @@ var seedIntakes = map[string][]string{
 		`{"type":"reclamation","channel":"in_person","received_by":"expert-1","received_by_role":"expert","client":"ООО «Ромашка»","customer":{"email":"boss@romashka.example.com"},"project":"П","shipment_date":"2025-09-01","shipment_responsible":"С","documents":["a"],"comment":"к","contract_number":"Д-1"}`,
 		// workflows reclamation_test.go
 		`{"type":"reclamation","claim_number":7}`,
+		// a claim by phone without the client's e-mail, with its kind and period
+		`{"type":"reclamation","channel":"phone","received_by":"operator-1","client":"ООО «Ромашка»","kind":"breakdown","period":"warranty","project":"П","shipment_date":"2025-09-01","shipment_responsible":"С","documents":["a"],"comment":"к"}`,
 	},
 	"consultation": {
 		// workflows consultation_test.go callIntake, chatIntake
@@ -98,7 +100,9 @@ var seedEvents = map[string]map[string][]string{
 		"specialist_contacted":  {`{"note":"визит завтра"}`},
 		"repeat_contact":        {`{"note":"снова звонит"}`, `null`},
 		"documents_received":    {`{"documents":["fire_report","receipt_warranty"],"attachments":["fire-report.pdf"]}`, `{"documents":["fire_report","refusal_decision"],"attachments":["fire.pdf"]}`, `{"documents":["passport"]}`},
-		"nrp_act_uploaded":      {`{"act_number":"НРП-15","attachment":"nrp-15.pdf"}`, `{"act_number":"НРП-42"}`},
+		"nrp_act_uploaded":      {`{"act_number":"НРП-15","attachment":"nrp-15.pdf"}`, `{"act_number":"НРП-42","attachment":"nrp-42.pdf"}`},
+		"service_request":       {`{"note":"просьба группы PLC"}`, `{"asc":"АСЦ Север","reason":"МСС не обслуживает район"}`},
+		"answer_preparing":      {`{"warranty":false,"note":"акт НРП"}`, `{"note":"x"}`},
 		"satisfaction_reported": {`{"level":4,"comment":"доволен компенсацией"}`, `{"level":5}`, `{"level":9}`},
 		"close":                 {`{"note":"урегулировано"}`, `{"note":"компенсация выплачена"}`},
 	},

@@ -22,8 +22,8 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/caseflow/caseflow/activities"
-	"github.com/caseflow/caseflow/internal/actionlink"
 	"github.com/caseflow/caseflow/internal/access"
+	"github.com/caseflow/caseflow/internal/actionlink"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/internal/cases"
 	"github.com/caseflow/caseflow/internal/eventsig"

@@ -68,7 +68,7 @@ func (h *harness) startWorker(c client.Client) worker.Worker {
 	h.t.Helper()
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	acts := &activities.Activities{Mail: mail.New(h.store, h.mail, h.cfg.Mail.From, time.Now), Records: h.store, From: h.cfg.Mail.From,
-		Cases: &cases.Starter{Client: c, Settings: h.cfg.Settings}, SMS: h.store}
+		Cases: &cases.Starter{Client: c, Settings: h.cfg.Settings}, SMS: h.store, Helpdesk: h.store}
 	if h.links != nil {
 		acts.Links = h.links // a nil *Ring in the interface would not be nil
 	}
@@ -82,11 +82,25 @@ func (h *harness) startWorker(c client.Client) worker.Worker {
 // runs cases until startWorker.
 func newHarnessWithoutWorker(t testing.TB) *harness {
 	t.Helper()
+	return newHarnessOn(t, config.Example())
+}
+
+// newHarnessWith boots caseflow on cfg and starts its worker.
+func newHarnessWith(t testing.TB, cfg *config.Config) *harness {
+	t.Helper()
+	h := newHarnessOn(t, cfg)
+	h.startWorker(h.client)
+	return h
+}
+
+// newHarnessOn boots the server, the store and the API on cfg, without a worker.
+func newHarnessOn(t testing.TB, cfg *config.Config) *harness {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("CASEFLOW_ integration tests boot the embedded Temporal server; skipped with -short")
 	}
 	ctx := context.Background()
-	h := &harness{t: t, cfg: config.Example(), smtp: smtptest.Start(t)}
+	h := &harness{t: t, cfg: cfg, smtp: smtptest.Start(t)}
 	h.tokens = map[string]string{}
 	for _, tok := range h.cfg.Auth.Tokens {
 		if _, ok := h.tokens[tok.Role]; !ok {

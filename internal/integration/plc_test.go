@@ -61,7 +61,9 @@ func TestPLCThroughTheAPI(t *testing.T) {
 
 	h.event(id, "engineer", "verdict", map[string]any{"plc": true, "comment": "возгорание компрессора"})
 	h.event(id, "operator", "documents_received", map[string]any{"documents": []string{"fire_report", "refusal_decision"}, "attachments": []string{"fire.pdf"}})
-	h.event(id, "expert", "nrp_act_uploaded", map[string]any{"act_number": "НРП-7"})
+	h.event(id, "supervisor", "service_request", map[string]any{"note": "по просьбе группы PLC"})
+	h.event(id, "expert", "answer_preparing", map[string]any{"warranty": false, "note": "акт НРП"})
+	h.event(id, "expert", "nrp_act_uploaded", map[string]any{"act_number": "НРП-7", "attachment": "nrp-7.pdf"})
 	h.event(id, "supervisor", "satisfaction_reported", map[string]any{"level": 5})
 	closed := h.event(id, "supervisor", "close", map[string]any{"note": "компенсация выплачена"})
 	assert.Equal(t, "closed", closed["state"])
@@ -93,6 +95,10 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	assert.Equal(t, "B2B_внутренние_коммуникации", recs.Tickets[0].Tag)
 	assert.Equal(t, "Выполнено", recs.Tickets[0].Status)
 	assert.Equal(t, []string{"usedesk:9001"}, recs.Tickets[0].Linked)
+	handed, err := h.store.ListTicketAssignments(context.Background(), id)
+	require.NoError(t, err)
+	require.Len(t, handed, 1, "the ticket goes to the claims group with the НРП act")
+	assert.Equal(t, "claims.group@example.com", handed[0].Group)
 	require.Len(t, recs.ServiceRequests, 1)
 	assert.Equal(t, "СРОЧНО", recs.ServiceRequests[0].Priority)
 	assert.True(t, strings.HasPrefix(recs.ServiceRequests[0].Description, "PLC"))
@@ -101,7 +107,7 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.NotEmpty(t, outbox)
 
-	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_v3_history.json")
+	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_seed_v1_history.json")
 	assertNoPersonalDataInTemporal(t, h)
 }
 

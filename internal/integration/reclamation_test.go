@@ -129,9 +129,9 @@ func TestReclamationThroughTheAPI(t *testing.T) {
 	assert.Equal(t, []any{}, closed["allowed_events"])
 
 	// Letters on the wire: 10 qualification letters of the other claims; for this
-	// one 2 qualification, 1 return, 1 notice, 6 task letters, 2 protocols, the
+	// one 2 qualification, 1 return, 1 notice, 10 task letters, 2 protocols, the
 	// closing package and the apology.
-	msgs, err := h.smtp.WaitFor(24, 30*time.Second)
+	msgs, err := h.smtp.WaitFor(28, 30*time.Second)
 	require.NoError(t, err)
 	claim1 := func(subject string) []smtptest.Message {
 		var out []smtptest.Message
@@ -151,7 +151,8 @@ func TestReclamationThroughTheAPI(t *testing.T) {
 	assert.Equal(t, []string{claimClientEmail}, notice[0].To)
 	assert.Contains(t, notice[0].Body, "Регистрационный номер: 1 от ")
 	assert.Contains(t, notice[0].Body, "Дата разбирательства: "+hearing.Format("02.01.2006"))
-	assert.Len(t, claim1("вам поручена задача"), 6)
+	// six executor tasks and the director's two commission and two confirmation tasks
+	assert.Len(t, claim1("вам поручена задача"), 10)
 	protocols := claim1("протокол заседания комиссии")
 	require.Len(t, protocols, 2)
 	assert.Contains(t, protocols[0].Body+protocols[1].Body, "1. Заменить дозатор — ответственный: executor-1, срок: ")
@@ -191,8 +192,8 @@ func TestReclamationThroughTheAPI(t *testing.T) {
 	}
 	assert.Equal(t, want, numbers)
 
-	recordRun(t, h, wid, run1, "reclamation_v1_run1_history.json")
-	recordRun(t, h, wid, run2, "reclamation_v1_run2_history.json")
+	recordRun(t, h, wid, run1, "reclamation_seed_v1_run1_history.json")
+	recordRun(t, h, wid, run2, "reclamation_seed_v1_run2_history.json")
 }
 
 // concurrentClaims opens n claims at once and returns their claim numbers.

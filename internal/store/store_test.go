@@ -96,6 +96,7 @@ func runSuite(t *testing.T, fresh newDSN) {
 		{"FindServiceRequest", testFindServiceRequest},
 		{"Outbox", testOutbox},
 		{"SMSOutbox", testSMSOutbox},
+		{"TicketReplies", testTicketReplies},
 		{"NotFound", testNotFound},
 		{"EmptyKey", testEmptyKey},
 		{"Discounts", testDiscounts},
@@ -636,4 +637,42 @@ func testSMSOutbox(t *testing.T, dsn string) {
 	assert.Len(t, list, 1)
 	_, err = s.SendSMS(ctx, activities.SMS{CaseID: "c1"})
 	assert.Error(t, err)
+}
+
+// testTicketReplies: a reply in a customer's own ticket (one caseflow did not
+// open) is kept once per key.
+func testTicketReplies(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	r := activities.TicketReply{Key: "plc:c1/customer-interim-chat", CaseID: "c1", Ticket: "usedesk:9001", Body: "Ваше обращение зафиксировано"}
+	first, err := s.ReplyInTicket(ctx, r)
+	require.NoError(t, err)
+	assert.Equal(t, "usedesk:9001", first.Ticket)
+	assert.True(t, t0.Equal(first.CreatedAt))
+	r.Body = "changed"
+	again, err := s.ReplyInTicket(ctx, r)
+	require.NoError(t, err)
+	assert.Equal(t, "Ваше обращение зафиксировано", again.Body, "a repeated key records nothing")
+	list, err := s.ListTicketReplies(ctx, "c1")
+	require.NoError(t, err)
+	assert.Len(t, list, 1)
+	_, err = s.ReplyInTicket(ctx, activities.TicketReply{CaseID: "c1"})
+	assert.Error(t, err)
+
+	// A hand-over of one of caseflow's tickets to a group, once per key.
+	tk, err := s.CreateTicket(ctx, activities.Ticket{Key: "plc:c1/ticket", CaseID: "c1", Subject: "PLC", Category: "PLC", Status: "На удержании"})
+	require.NoError(t, err)
+	a := activities.TicketAssignment{Key: "plc:c1/5-ticket-group", CaseID: "c1", TicketID: tk.ID, Group: "claims.group@example.com"}
+	got, err := s.AssignTicket(ctx, a)
+	require.NoError(t, err)
+	assert.Equal(t, "claims.group@example.com", got.Group)
+	a.Group = "other"
+	reassigned, err := s.AssignTicket(ctx, a)
+	require.NoError(t, err)
+	assert.Equal(t, "claims.group@example.com", reassigned.Group, "a repeated key changes nothing")
+	handed, err := s.ListTicketAssignments(ctx, "c1")
+	require.NoError(t, err)
+	assert.Len(t, handed, 1)
+	_, err = s.AssignTicket(ctx, activities.TicketAssignment{Key: "k2", CaseID: "c1", TicketID: 999, Group: "g"})
+	assert.ErrorIs(t, err, activities.ErrNotFound)
 }
