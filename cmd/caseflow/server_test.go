@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/pem"
 	"log/slog"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/caseflow/caseflow/internal/codec"
+	"github.com/caseflow/caseflow/internal/eventsig"
 )
 
 // TestServerCommandRules: caseflow server needs its PostgreSQL database and,
@@ -68,6 +70,7 @@ func TestTemporalAPIKey(t *testing.T) {
 	key, err := codec.GenerateKey()
 	require.NoError(t, err)
 	t.Setenv("CASEFLOW_CODEC_KEY", key)
+	t.Setenv("CASEFLOW_EVENT_KEY", base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xE}, eventsig.KeySize)))
 	cfg := productionConfig(t, "")
 	addr := strings.TrimPrefix(front.URL, "https://")
 	worker := func(args ...string) error {

@@ -195,17 +195,7 @@ func TestCrashRecovery(t *testing.T) {
 		len(listed), len(sorted), listErr, minus(listed, sorted), minus(sorted, listed))
 
 	// Each letter once, bar the documented window.
-	expected := map[string]bool{}
-	for id, pc := range ids {
-		for _, step := range intakeLetters {
-			expected[messageIDOf(id, step)] = true
-		}
-		if pc.verdict {
-			for _, step := range verdictLetters {
-				expected[messageIDOf(id, step)] = true
-			}
-		}
-	}
+	expected := expectedLetters(ids)
 	msgs := smtp.Messages()
 	problems, tolerated := mailVerdict(msgs, expected, marks)
 	for _, s := range tolerated {
@@ -430,4 +420,21 @@ func minus(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// expectedLetters is the Message-ID of every letter the cases should have sent:
+// the intake's, and the verdict's where a verdict was given.
+func expectedLetters(ids map[string]*plcCase) map[string]bool {
+	expected := map[string]bool{}
+	for id, pc := range ids {
+		for _, step := range intakeLetters {
+			expected[messageIDOf(id, step)] = true
+		}
+		if pc.verdict {
+			for _, step := range verdictLetters {
+				expected[messageIDOf(id, step)] = true
+			}
+		}
+	}
+	return expected
 }

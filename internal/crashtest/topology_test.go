@@ -240,17 +240,7 @@ func TestTopology(t *testing.T) {
 	}
 
 	// Each letter once, whichever worker sent it (bar the documented window).
-	expected := map[string]bool{}
-	for id, pc := range ids {
-		for _, step := range intakeLetters {
-			expected[messageIDOf(id, step)] = true
-		}
-		if pc.verdict {
-			for _, step := range verdictLetters {
-				expected[messageIDOf(id, step)] = true
-			}
-		}
-	}
+	expected := expectedLetters(ids)
 	msgs := smtp.Messages()
 	problems, tolerated := mailVerdict(msgs, expected, []killMark{mark})
 	for _, s := range tolerated {
