@@ -51,8 +51,11 @@ type caseCore struct {
 	// (workflow.GetVersion change slimChange).
 	slim workflow.Version
 	// searchDirty is set when a search attribute may have changed since the
-	// last upsert (slimV1): the search flusher upserts once the pass ends.
+	// last upsert (slimV1): a search flusher (flushLater) is then pending.
 	searchDirty bool
+	// flushCtx is the context the search flusher runs in: the workflow's,
+	// disconnected from its cancellation.
+	flushCtx workflow.Context
 }
 
 // Versions of the core's commands (workflow.GetVersion change coreChange).
@@ -93,6 +96,7 @@ func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.S
 		version:  workflow.GetVersion(ctx, coreChange, workflow.DefaultVersion, coreV3),
 	}
 	c.slim = workflow.GetVersion(ctx, slimChange, workflow.DefaultVersion, slimV1)
+	c.flushCtx, _ = workflow.NewDisconnectedContext(ctx)
 	if c.version >= coreV1 {
 		// The intake's moment: the server's start of the workflow, however
 		// late a worker first runs it.
@@ -153,9 +157,6 @@ func (c *caseCore) locked(ctx workflow.Context, f func() error) error {
 
 // setup registers the query and update handlers. Call it before anything blocks.
 func (c *caseCore) setup(ctx workflow.Context) error {
-	if c.slim >= slimV1 {
-		workflow.Go(ctx, c.flushSearchLoop)
-	}
 	if err := workflow.SetQueryHandler(ctx, QueryView, func() (CaseView, error) { return c.view(), nil }); err != nil {
 		return err
 	}
@@ -489,7 +490,10 @@ func (c *caseCore) searchChanged(ctx workflow.Context) {
 		c.upsertSearch(ctx)
 		return
 	}
-	c.searchDirty = true
+	if !c.searchDirty {
+		c.searchDirty = true
+		workflow.Go(c.flushCtx, c.flushLater)
+	}
 }
 
 // upsertSearch keeps the search attributes in step with the case: every one of
@@ -556,26 +560,23 @@ func (c *caseCore) flushSearch(ctx workflow.Context) {
 	_ = workflow.UpsertTypedSearchAttributes(ctx, updates...)
 }
 
-// flushSearchLoop is the search flusher (slimV1): when a search attribute may
-// have changed, it waits one more pass of the workflow's coroutines, so that
-// the handlers and watchers woken by the same workflow task make their changes
-// too, then upserts what changed: one command per workflow task, and only
-// when a value changed.
-func (c *caseCore) flushSearchLoop(ctx workflow.Context) {
-	for {
-		if err := workflow.Await(ctx, func() bool { return c.searchDirty }); err != nil {
-			return
+// flushLater is the search flusher (slimV1), started when a search attribute
+// may have changed and none is pending: it waits one more pass of the
+// workflow's coroutines, so that the handlers and watchers woken by the same
+// workflow task make their changes too, then upserts what changed — one
+// command per workflow task, and only when a value changed. It ends there, so
+// a parked case keeps no goroutine for it.
+func (c *caseCore) flushLater(ctx workflow.Context) {
+	passed := false
+	err := workflow.Await(ctx, func() bool {
+		if passed {
+			return true
 		}
-		passed := false
-		if err := workflow.Await(ctx, func() bool {
-			if passed {
-				return true
-			}
-			passed = true
-			return false
-		}); err != nil {
-			return
-		}
+		passed = true
+		return false
+	})
+	// The flusher's context is disconnected: no cancellation ends it.
+	if err == nil && c.searchDirty {
 		c.flushSearch(ctx)
 	}
 }
