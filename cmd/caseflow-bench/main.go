@@ -55,6 +55,7 @@ func newCmd(stdout, stderr io.Writer) *ffcli.Command {
 		rounds     = fs.Int("rounds", 0, "runs of each variant per scenario, in mirrored order (default 2, 1 with --quick)")
 		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the whole run (server, workers and drivers) to this file")
 		memProfile = fs.String("memprofile", "", "write a heap profile taken while the first round's caseflow cases are parked to this file")
+		scale      = fs.Int("scale", 0, "instead of the comparison, park this many caseflow PLC cases on the caches caseflow dev uses and report RSS at 1k, 10k, 30k, 100k and N, then an evicted case's event latency")
 		consult    = fs.Bool("consultation", false, "also measure consultations, open to complete, against a bare workflow of their shape (about 30 s a mode)")
 	)
 	return &ffcli.Command{
@@ -99,7 +100,13 @@ func newCmd(stdout, stderr io.Writer) *ffcli.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
-			rep, err := bench.Run(ctx, opts, stdout)
+			var rep any
+			var err error
+			if *scale > 0 {
+				rep, err = bench.RunScale(ctx, opts, *scale, stdout)
+			} else {
+				rep, err = bench.Run(ctx, opts, stdout)
+			}
 			if err != nil {
 				return err
 			}

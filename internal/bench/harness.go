@@ -91,7 +91,9 @@ func startHarness(ctx context.Context, dir, synchronous string, latency time.Dur
 		return nil, fmt.Errorf("unable to dial temporal: %w", err)
 	}
 
-	// Both workers run with the options `caseflow dev` uses: the defaults.
+	// Both workers run with the options `caseflow dev` uses: the defaults, and
+	// its workflow cache (process-wide: set before the first worker starts).
+	worker.SetStickyWorkflowCacheSize(workflows.DefaultWorkflowCache)
 	cw := worker.New(h.cf, workflows.TaskQueue, worker.Options{})
 	workflows.Register(cw, &activities.Activities{
 		Mail:    &Mailer{Latency: latency, probe: h.probe},

@@ -82,7 +82,17 @@ type Options struct {
 	LogLevel string
 	// Retention is the namespace's retention when it is created; default 7 days.
 	Retention time.Duration
+	// ExecutionCache is how many workflow executions the history service keeps
+	// cached (host-wide), default DefaultExecutionCache. Temporal's own default,
+	// 128,000 for an hour, lets the memory of a server with many open cases
+	// grow with them; an evicted execution is read from SQLite on its next event.
+	ExecutionCache int
 }
+
+// DefaultExecutionCache is Options.ExecutionCache's default: with the workers'
+// default cache (docs/performance.md, "Scale") 100,000 open cases fit
+// in well under 2 GiB.
+const DefaultExecutionCache = 4096
 
 // Server is a running embedded Temporal server.
 type Server struct {
@@ -174,7 +184,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 	level, _ := parseLevel(opts.LogLevel)
 	logger := &serverLogger{log: opts.Logger.With("logger", "temporal"), level: level, quiet: new(atomic.Bool)}
-	srv, err := newTemporal(serverConfig(sqlCfg, feIP, fePort, ports), logger)
+	srv, err := newTemporal(serverConfig(sqlCfg, feIP, fePort, ports), logger, opts.ExecutionCache)
 	if err != nil {
 		return nil, err
 	}
@@ -270,11 +280,17 @@ func (o *Options) setDefaults() error {
 	case o.Retention < 0:
 		return fmt.Errorf("devserver: negative Retention %s", o.Retention)
 	}
+	switch {
+	case o.ExecutionCache == 0:
+		o.ExecutionCache = DefaultExecutionCache
+	case o.ExecutionCache < 0:
+		return fmt.Errorf("devserver: negative ExecutionCache %d", o.ExecutionCache)
+	}
 	return nil
 }
 
 // newTemporal builds a server with static membership from c's service ports.
-func newTemporal(c *config.Config, logger *serverLogger) (temporal.Server, error) {
+func newTemporal(c *config.Config, logger *serverLogger, executionCache int) (temporal.Server, error) {
 	host := func(svc primitives.ServiceName) static.Hosts {
 		rpc := c.Services[string(svc)].RPC
 		return static.SingleLocalHost(dialHost(rpc.BindOnIP, rpc.GRPCPort))
@@ -306,6 +322,9 @@ func newTemporal(c *config.Config, logger *serverLogger) (temporal.Server, error
 			dynamicconfig.VisibilityProcessorMaxPollHostRPS.Key(): 1000,
 			dynamicconfig.OutboundProcessorMaxPollRPS.Key():       1000,
 			dynamicconfig.OutboundProcessorMaxPollHostRPS.Key():   1000,
+			// The execution cache is bounded by Options.ExecutionCache, not by
+			// Temporal's 128,000 entries: an open case costs no memory once evicted.
+			dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): executionCache,
 		}),
 	)
 	if err != nil {

@@ -1,0 +1,132 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/caseflow/caseflow/internal/devserver"
+	"github.com/caseflow/caseflow/workflows"
+)
+
+// ScaleStep is the process's memory once Cases PLC cases are parked.
+type ScaleStep struct {
+	Cases int   `json:"cases"`
+	RSS   int64 `json:"rss_bytes"`
+	Heap  int64 `json:"heap_bytes"`
+	// Seconds is the time since the first case was opened.
+	Seconds float64 `json:"seconds"`
+}
+
+// ScaleReport is what the scale scenario measured: memory as open cases
+// accumulate on caches sized as caseflow dev sizes them, and the latency of an
+// event to a case evicted from both caches and to one still cached.
+type ScaleReport struct {
+	WorkflowCache  int         `json:"workflow_cache"`
+	ExecutionCache int         `json:"execution_cache"`
+	Base           ScaleStep   `json:"base"`
+	Steps          []ScaleStep `json:"steps"`
+	// EvictedEventMs is the time of a verdict sent (Temporal client, update
+	// completed) to the first case parked; CachedEventMs to the last one.
+	EvictedEventMs float64 `json:"evicted_event_ms"`
+	CachedEventMs  float64 `json:"cached_event_ms"`
+}
+
+// scaleSteps are the case counts memory is measured at, up to n.
+func scaleSteps(n int) []int {
+	var out []int
+	for _, s := range []int{1000, 10000, 30000, 100000} {
+		if s < n {
+			out = append(out, s)
+		}
+	}
+	return append(out, n)
+}
+
+// RunScale parks n PLC cases of caseflow (no baseline) on a fresh embedded
+// server (synchronous=NORMAL, which parks faster) with the caches caseflow dev
+// uses, measuring the process's memory at 1k, 10k, 30k, 100k and n cases; then
+// the latency of an event to an evicted case and to a cached one.
+func RunScale(ctx context.Context, o Options, n int, stdout io.Writer) (ScaleReport, error) {
+	rep := ScaleReport{WorkflowCache: workflows.DefaultWorkflowCache, ExecutionCache: devserver.DefaultExecutionCache}
+	if n < 1 {
+		return rep, fmt.Errorf("scale %d: want at least 1 case", n)
+	}
+	if err := o.setDefaults(); err != nil {
+		return rep, err
+	}
+	progress := func(format string, args ...any) { fmt.Fprintf(o.Progress, "bench scale: "+format+"\n", args...) }
+	dir := o.Dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "caseflow-bench-")
+		if err != nil {
+			return rep, err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	h, err := startHarness(ctx, filepath.Join(dir, "scale"), "NORMAL", o.Latency, o.InFlight)
+	if err != nil {
+		return rep, err
+	}
+	defer h.stop()
+	f := caseflowFlow{h}
+	k := &keys{prefix: "scale"}
+	mem, err := measureMemory()
+	if err != nil {
+		return rep, err
+	}
+	rep.Base = ScaleStep{RSS: mem.RSS, Heap: mem.Heap}
+	began, parked := time.Now(), 0
+	for _, step := range scaleSteps(n) {
+		if err := h.parkMany(ctx, f, k, step-parked, max(o.InFlight, 8)); err != nil {
+			return rep, err
+		}
+		parked = step
+		mem, err := measureMemory()
+		if err != nil {
+			return rep, err
+		}
+		s := ScaleStep{Cases: step, RSS: mem.RSS, Heap: mem.Heap, Seconds: time.Since(began).Seconds()}
+		rep.Steps = append(rep.Steps, s)
+		progress("%d cases parked in %.0fs: RSS %.0f MiB, Go heap %.0f MiB", step, s.Seconds, mib(s.RSS), mib(s.Heap))
+	}
+	timed := func(key string) (float64, error) {
+		t0 := time.Now()
+		if err := f.send(ctx, key, "verdict"); err != nil {
+			return 0, err
+		}
+		return ms(time.Since(t0)), nil
+	}
+	first, last := k.prefix+"-1", fmt.Sprintf("%s-%d", k.prefix, parked)
+	if rep.EvictedEventMs, err = timed(first); err != nil {
+		return rep, err
+	}
+	if rep.CachedEventMs, err = timed(last); err != nil {
+		return rep, err
+	}
+	progress("verdict to the first case (evicted): %.1f ms; to the last (cached): %.1f ms", rep.EvictedEventMs, rep.CachedEventMs)
+	writeScale(stdout, rep)
+	return rep, nil
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// writeScale prints the scale scenario's table.
+func writeScale(w io.Writer, r ScaleReport) {
+	fmt.Fprintf(w, "caseflow scale: parked PLC cases, worker cache %d cases, server execution cache %d\n\n", r.WorkflowCache, r.ExecutionCache)
+	fmt.Fprintln(w, "| open cases | RSS | Go heap | RSS growth per case since the start |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|")
+	for _, s := range slices.Concat([]ScaleStep{r.Base}, r.Steps) {
+		per := "—"
+		if s.Cases > 0 {
+			per = fmt.Sprintf("%.1f KiB", float64(s.RSS-r.Base.RSS)/float64(s.Cases)/1024)
+		}
+		fmt.Fprintf(w, "| %d | %.0f MiB | %.0f MiB | %s |\n", s.Cases, mib(s.RSS), mib(s.Heap), per)
+	}
+	fmt.Fprintf(w, "\nverdict to an evicted case: %.1f ms; to a cached case: %.1f ms\n", r.EvictedEventMs, r.CachedEventMs)
+}
