@@ -126,4 +126,5 @@ func TestRunScaleReports(t *testing.T) {
 	assert.Positive(t, rep.WorkflowCache)
 	assert.Positive(t, rep.ExecutionCache)
 	assert.Contains(t, table.String(), "verdict to an evicted case")
+	assert.Positive(t, rep.Steps[0].InboxMs)
 }

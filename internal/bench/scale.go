@@ -2,8 +2,10 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,6 +22,10 @@ type ScaleStep struct {
 	Heap  int64 `json:"heap_bytes"`
 	// Seconds is the time since the first case was opened.
 	Seconds float64 `json:"seconds"`
+	// InboxMs is the time of GET /v1/tasks as an admin, without a role
+	// filter, and InboxTasks the tasks it listed.
+	InboxMs    float64 `json:"inbox_ms"`
+	InboxTasks int     `json:"inbox_tasks"`
 }
 
 // ScaleReport is what the scale scenario measured: memory as open cases
@@ -92,8 +98,12 @@ func RunScale(ctx context.Context, o Options, n int, stdout io.Writer) (ScaleRep
 			return rep, err
 		}
 		s := ScaleStep{Cases: step, RSS: mem.RSS, Heap: mem.Heap, Seconds: time.Since(began).Seconds()}
+		if s.InboxMs, s.InboxTasks, err = h.inbox(ctx); err != nil {
+			return rep, err
+		}
 		rep.Steps = append(rep.Steps, s)
-		progress("%d cases parked in %.0fs: RSS %.0f MiB, Go heap %.0f MiB", step, s.Seconds, mib(s.RSS), mib(s.Heap))
+		progress("%d cases parked in %.0fs: RSS %.0f MiB, Go heap %.0f MiB; inbox %.1f ms (%d tasks)",
+			step, s.Seconds, mib(s.RSS), mib(s.Heap), s.InboxMs, s.InboxTasks)
 	}
 	timed := func(key string) (float64, error) {
 		t0 := time.Now()
@@ -116,17 +126,40 @@ func RunScale(ctx context.Context, o Options, n int, stdout io.Writer) (ScaleRep
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
+// inbox times GET /v1/tasks as an admin, without a role filter.
+func (h *harness) inbox(ctx context.Context) (float64, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.apiURL+"/v1/tasks", nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+h.tokens[workflows.RoleAdmin])
+	t0 := time.Now()
+	resp, err := h.httpc.Do(req)
+	if err != nil {
+		return 0, 0, fmt.Errorf("GET /v1/tasks: %w", err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		return 0, 0, fmt.Errorf("GET /v1/tasks: status %d: %v", resp.StatusCode, err)
+	}
+	return ms(time.Since(t0)), len(out.Items), nil
+}
+
 // writeScale prints the scale scenario's table.
 func writeScale(w io.Writer, r ScaleReport) {
 	fmt.Fprintf(w, "caseflow scale: parked PLC cases, worker cache %d cases, server execution cache %d\n\n", r.WorkflowCache, r.ExecutionCache)
-	fmt.Fprintln(w, "| open cases | RSS | Go heap | RSS growth per case since the start |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| open cases | RSS | Go heap | RSS growth per case since the start | GET /v1/tasks, no role |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|")
 	for _, s := range slices.Concat([]ScaleStep{r.Base}, r.Steps) {
-		per := "—"
+		per, inbox := "—", "—"
 		if s.Cases > 0 {
 			per = fmt.Sprintf("%.1f KiB", float64(s.RSS-r.Base.RSS)/float64(s.Cases)/1024)
+			inbox = fmt.Sprintf("%.1f ms (%d tasks)", s.InboxMs, s.InboxTasks)
 		}
-		fmt.Fprintf(w, "| %d | %.0f MiB | %.0f MiB | %s |\n", s.Cases, mib(s.RSS), mib(s.Heap), per)
+		fmt.Fprintf(w, "| %d | %.0f MiB | %.0f MiB | %s | %s |\n", s.Cases, mib(s.RSS), mib(s.Heap), per, inbox)
 	}
 	fmt.Fprintf(w, "\nverdict to an evicted case: %.1f ms; to a cached case: %.1f ms\n", r.EvictedEventMs, r.CachedEventMs)
 }
