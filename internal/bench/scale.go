@@ -11,7 +11,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/caseflow/caseflow/internal/devserver"
 	"github.com/caseflow/caseflow/workflows"
 )
 
@@ -58,13 +57,14 @@ func scaleSteps(n int) []int {
 // uses, measuring the process's memory at 1k, 10k, 30k, 100k and n cases; then
 // the latency of an event to an evicted case and to a cached one.
 func RunScale(ctx context.Context, o Options, n int, stdout io.Writer) (ScaleReport, error) {
-	rep := ScaleReport{WorkflowCache: workflows.DefaultWorkflowCache, ExecutionCache: devserver.DefaultExecutionCache}
+	var rep ScaleReport
 	if n < 1 {
 		return rep, fmt.Errorf("scale %d: want at least 1 case", n)
 	}
 	if err := o.setDefaults(); err != nil {
 		return rep, err
 	}
+	rep.WorkflowCache, rep.ExecutionCache = o.WorkflowCache, o.ExecutionCache
 	progress := func(format string, args ...any) { fmt.Fprintf(o.Progress, "bench scale: "+format+"\n", args...) }
 	dir := o.Dir
 	if dir == "" {
@@ -75,7 +75,7 @@ func RunScale(ctx context.Context, o Options, n int, stdout io.Writer) (ScaleRep
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	h, err := startHarness(ctx, filepath.Join(dir, "scale"), "NORMAL", o.Latency, o.InFlight)
+	h, err := startHarness(ctx, filepath.Join(dir, "scale"), "NORMAL", &o)
 	if err != nil {
 		return rep, err
 	}
