@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -19,6 +20,9 @@ type ScaleStep struct {
 	Cases int   `json:"cases"`
 	RSS   int64 `json:"rss_bytes"`
 	Heap  int64 `json:"heap_bytes"`
+	// Stack is the goroutine stacks in use, Goroutines their number.
+	Stack      int64 `json:"stack_bytes"`
+	Goroutines int64 `json:"goroutines"`
 	// Seconds is the time since the first case was opened.
 	Seconds float64 `json:"seconds"`
 	// InboxMs is the time of GET /v1/tasks as an admin, without a role
@@ -86,7 +90,7 @@ func RunScale(ctx context.Context, o Options, n int, stdout io.Writer) (ScaleRep
 	if err != nil {
 		return rep, err
 	}
-	rep.Base = ScaleStep{RSS: mem.RSS, Heap: mem.Heap}
+	rep.Base = ScaleStep{RSS: mem.RSS, Heap: mem.Heap, Stack: mem.Stack, Goroutines: mem.Goroutines}
 	began, parked := time.Now(), 0
 	for _, step := range scaleSteps(n) {
 		if err := h.parkMany(ctx, f, k, step-parked, max(o.InFlight, 8)); err != nil {
@@ -97,13 +101,18 @@ func RunScale(ctx context.Context, o Options, n int, stdout io.Writer) (ScaleRep
 		if err != nil {
 			return rep, err
 		}
-		s := ScaleStep{Cases: step, RSS: mem.RSS, Heap: mem.Heap, Seconds: time.Since(began).Seconds()}
+		s := ScaleStep{Cases: step, RSS: mem.RSS, Heap: mem.Heap, Stack: mem.Stack, Goroutines: mem.Goroutines, Seconds: time.Since(began).Seconds()}
 		if s.InboxMs, s.InboxTasks, err = h.inbox(ctx); err != nil {
 			return rep, err
 		}
 		rep.Steps = append(rep.Steps, s)
-		progress("%d cases parked in %.0fs: RSS %.0f MiB, Go heap %.0f MiB; inbox %.1f ms (%d tasks)",
-			step, s.Seconds, mib(s.RSS), mib(s.Heap), s.InboxMs, s.InboxTasks)
+		progress("%d cases parked in %.0fs: RSS %.0f MiB, Go heap %.0f MiB, stacks %.0f MiB (%d goroutines); inbox %.1f ms (%d tasks)",
+			step, s.Seconds, mib(s.RSS), mib(s.Heap), mib(s.Stack), s.Goroutines, s.InboxMs, s.InboxTasks)
+	}
+	if o.HeapProfile != nil {
+		if err := pprof.Lookup("heap").WriteTo(o.HeapProfile, 0); err != nil {
+			return rep, fmt.Errorf("heap profile: %w", err)
+		}
 	}
 	timed := func(key string) (float64, error) {
 		t0 := time.Now()
@@ -151,15 +160,15 @@ func (h *harness) inbox(ctx context.Context) (float64, int, error) {
 // writeScale prints the scale scenario's table.
 func writeScale(w io.Writer, r ScaleReport) {
 	fmt.Fprintf(w, "caseflow scale: parked PLC cases, worker cache %d cases, server execution cache %d\n\n", r.WorkflowCache, r.ExecutionCache)
-	fmt.Fprintln(w, "| open cases | RSS | Go heap | RSS growth per case since the start | GET /v1/tasks, no role |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| open cases | RSS | Go heap | stacks (goroutines) | RSS growth per case since the start | GET /v1/tasks, no role |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|")
 	for _, s := range slices.Concat([]ScaleStep{r.Base}, r.Steps) {
 		per, inbox := "—", "—"
 		if s.Cases > 0 {
 			per = fmt.Sprintf("%.1f KiB", float64(s.RSS-r.Base.RSS)/float64(s.Cases)/1024)
 			inbox = fmt.Sprintf("%.1f ms (%d tasks)", s.InboxMs, s.InboxTasks)
 		}
-		fmt.Fprintf(w, "| %d | %.0f MiB | %.0f MiB | %s | %s |\n", s.Cases, mib(s.RSS), mib(s.Heap), per, inbox)
+		fmt.Fprintf(w, "| %d | %.0f MiB | %.0f MiB | %.0f MiB (%d) | %s | %s |\n", s.Cases, mib(s.RSS), mib(s.Heap), mib(s.Stack), s.Goroutines, per, inbox)
 	}
 	fmt.Fprintf(w, "\nverdict to an evicted case: %.1f ms; to a cached case: %.1f ms\n", r.EvictedEventMs, r.CachedEventMs)
 }
