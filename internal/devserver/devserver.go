@@ -89,9 +89,9 @@ type Options struct {
 	ExecutionCache int
 }
 
-// DefaultExecutionCache is Options.ExecutionCache's default: with the workers'
-// default cache (docs/performance.md, "Scale") 100,000 open cases fit
-// in well under 2 GiB.
+// DefaultExecutionCache is Options.ExecutionCache's default, a bound instead of
+// Temporal's 128,000 executions (docs/performance.md, "Scale", measures what
+// open cases cost beside it).
 const DefaultExecutionCache = 4096
 
 // Server is a running embedded Temporal server.
