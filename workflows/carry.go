@@ -63,7 +63,7 @@ func (c *caseCore) restoreCore(ctx workflow.Context, s *CoreState) {
 		}
 	}
 	c.seq, c.taskSeq = s.Seq, s.TaskSeq
-	c.upsertSearch(ctx)
+	c.searchChanged(ctx)
 }
 
 // continueAsNew ends run number runs+1 (runs came before it) and starts the next

@@ -49,6 +49,15 @@ type caseCore struct {
 	noteBytes int
 	// decisions is what the run knows of its decision letters (decision.go).
 	decisions decisionState
+	// slim is the version of the slim-history change this run started with
+	// (workflow.GetVersion change slimChange).
+	slim workflow.Version
+	// searchDirty is set when a search attribute may have changed since the
+	// last upsert (slimV1): a search flusher (flushLater) is then pending.
+	searchDirty bool
+	// flushCtx is the context the search flusher runs in: the workflow's,
+	// disconnected from its cancellation.
+	flushCtx workflow.Context
 }
 
 // Versions of the core's commands (workflow.GetVersion change coreChange).
@@ -68,6 +77,15 @@ const (
 	coreV3 workflow.Version = 3
 )
 
+// Versions of the slim-history change (workflow.GetVersion change slimChange).
+const (
+	slimChange = "caseflow-slim"
+	// slimV1: search attributes are upserted once per workflow task, only the
+	// ones whose value changed, by the search flusher; an update's result is
+	// the small EventResult, not the whole view.
+	slimV1 workflow.Version = 1
+)
+
 // newCore builds the shared part of a case in the machine's initial state.
 func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.Set) *caseCore {
 	c := &caseCore{
@@ -79,6 +97,8 @@ func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.S
 		lock:     workflow.NewMutex(ctx),
 		version:  workflow.GetVersion(ctx, coreChange, workflow.DefaultVersion, coreV3),
 	}
+	c.slim = workflow.GetVersion(ctx, slimChange, workflow.DefaultVersion, slimV1)
+	c.flushCtx, _ = workflow.NewDisconnectedContext(ctx)
 	if c.version >= coreV1 {
 		// The intake's moment: the server's start of the workflow, however
 		// late a worker first runs it.
@@ -143,7 +163,7 @@ func (c *caseCore) setup(ctx workflow.Context) error {
 		return err
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateEvent,
-		func(ctx workflow.Context, req EventRequest) (CaseView, error) {
+		func(ctx workflow.Context, req EventRequest) (any, error) {
 			err := c.locked(ctx, func() error {
 				// An earlier update may have moved the case while this one waited.
 				ev, err := c.check(req)
@@ -169,11 +189,15 @@ func (c *caseCore) setup(ctx workflow.Context) error {
 				if err := c.behaviour.Apply(ctx, ev); err != nil {
 					return err
 				}
-				c.upsertSearch(ctx)
+				c.searchChanged(ctx)
 				return nil
 			})
 			if err != nil {
-				return CaseView{}, err
+				return nil, err
+			}
+			if c.slim >= slimV1 {
+				// The history keeps this small result, not the whole view.
+				return c.result(), nil
 			}
 			return c.view(), nil
 		},
@@ -272,7 +296,7 @@ func (c *caseCore) fire(ctx workflow.Context, event string, actor Actor, note st
 	}
 	c.seq++
 	c.history = append(c.history, HistoryEntry{At: workflow.Now(ctx), Event: event, From: from, To: c.state(), Actor: actor.Label(), Note: note})
-	c.upsertSearch(ctx)
+	c.searchChanged(ctx)
 	return nil
 }
 
@@ -296,7 +320,7 @@ func (c *caseCore) addDeadline(ctx workflow.Context, name, policy string, start 
 	dl := Deadline{Name: name, Due: d.Due, Basis: d.Basis}
 	c.deadline = slices.DeleteFunc(c.deadline, func(x Deadline) bool { return x.Name == name })
 	c.deadline = append(c.deadline, dl)
-	c.upsertSearch(ctx)
+	c.searchChanged(ctx)
 	return dl, nil
 }
 
@@ -317,7 +341,7 @@ func (c *caseCore) meet(ctx workflow.Context, name string) {
 		if !d.Breached {
 			c.countDeadline(ctx, MetricDeadlinesMet, d)
 		}
-		c.upsertSearch(ctx)
+		c.searchChanged(ctx)
 	}
 }
 
@@ -327,7 +351,7 @@ func (c *caseCore) breach(ctx workflow.Context, name string) {
 		d.Breached = true
 		c.countDeadline(ctx, MetricDeadlinesBreached, d)
 		c.note(ctx, "deadline_breached", fmt.Sprintf("%s was due %s", name, d.Due.Format(time.RFC3339)))
-		c.upsertSearch(ctx)
+		c.searchChanged(ctx)
 	}
 }
 
@@ -358,7 +382,7 @@ func (c *caseCore) addTask(ctx workflow.Context, t Task) Task {
 	t.ID = fmt.Sprintf("%s-t%d", c.meta.ID, c.taskSeq)
 	t.CaseID = c.meta.ID
 	c.tasks = append(c.tasks, t)
-	c.upsertSearch(ctx)
+	c.searchChanged(ctx)
 	return t
 }
 
@@ -370,7 +394,7 @@ func (c *caseCore) closeTask(ctx workflow.Context, id string) {
 	}
 	c.done = append(c.done, c.tasks[i])
 	c.tasks = slices.Delete(c.tasks, i, i+1)
-	c.upsertSearch(ctx)
+	c.searchChanged(ctx)
 }
 
 func (c *caseCore) findTask(id string) *Task {
@@ -412,61 +436,167 @@ func (c *caseCore) view() CaseView {
 	return v
 }
 
-// upsertSearch keeps the search attributes in step with the case.
-func (c *caseCore) upsertSearch(ctx workflow.Context) {
-	var breached bool
-	var next time.Time
+// result is where the case stands after an event: the UpdateEvent update's
+// result since slimV1.
+func (c *caseCore) result() EventResult {
+	r := EventResult{ID: c.meta.ID, Type: c.meta.Type, State: c.state(), Closed: c.terminal(), AllowedEvents: c.allowedEvents()}
+	if r.AllowedEvents == nil {
+		r.AllowedEvents = []string{}
+	}
+	return r
+}
+
+// searchValues are the search attributes a case keeps, as of now.
+type searchValues struct {
+	breached  bool
+	next      time.Time // zero: unset
+	roles     []string
+	assignees []string
+	related   []string // nil: not set (cases recorded before it replay the same)
+}
+
+// search computes the case's search attributes.
+func (c *caseCore) search() searchValues {
+	v := searchValues{roles: []string{}, assignees: []string{}}
 	for _, d := range c.deadline {
-		breached = breached || d.Breached
-		if !d.Met && !d.Breached && (next.IsZero() || d.Due.Before(next)) {
-			next = d.Due
+		v.breached = v.breached || d.Breached
+		if !d.Met && !d.Breached && (v.next.IsZero() || d.Due.Before(v.next)) {
+			v.next = d.Due
 		}
 	}
-	roles, assignees := []string{}, []string{}
 	for _, t := range c.tasks {
-		if t.Due.Before(next) || next.IsZero() {
-			next = t.Due
+		if t.Due.Before(v.next) || v.next.IsZero() {
+			v.next = t.Due
 		}
-		if !slices.Contains(roles, t.Role) {
-			roles = append(roles, t.Role)
+		if !slices.Contains(v.roles, t.Role) {
+			v.roles = append(v.roles, t.Role)
 		}
 		// Names are at most MaxAssigneeChars (the types check them); the
 		// attribute keeps the first MaxAssignees, well under Temporal's 2 KiB.
 		for _, name := range []string{t.Assignee, t.ClaimedBy} {
-			if name != "" && !slices.Contains(assignees, name) && len(assignees) < MaxAssignees {
-				assignees = append(assignees, name)
+			if name != "" && !slices.Contains(v.assignees, name) && len(v.assignees) < MaxAssignees {
+				v.assignees = append(v.assignees, name)
 			}
 		}
 	}
+	if c.terminal() {
+		v.next = time.Time{}
+	}
+	if len(c.related) > 0 {
+		v.related = make([]string, len(c.related))
+		for i, l := range c.related {
+			v.related[i] = l.WorkflowID
+		}
+	}
+	return v
+}
+
+// searchChanged notes that a search attribute may have changed. Runs before
+// slimV1 upsert them all at once; later runs leave it to the search flusher.
+func (c *caseCore) searchChanged(ctx workflow.Context) {
+	if c.slim < slimV1 {
+		c.upsertSearch(ctx)
+		return
+	}
+	if !c.searchDirty {
+		c.searchDirty = true
+		workflow.Go(c.flushCtx, c.flushLater)
+	}
+}
+
+// upsertSearch keeps the search attributes in step with the case: every one of
+// them, one command per change (runs before slimV1).
+func (c *caseCore) upsertSearch(ctx workflow.Context) {
+	v := c.search()
 	updates := []temporal.SearchAttributeUpdate{
 		SearchCaseType.ValueSet(c.meta.Type),
 		SearchCaseState.ValueSet(c.state()),
-		SearchCaseBreached.ValueSet(breached),
-		SearchCaseTaskRoles.ValueSet(roles),
-		SearchCaseAssignees.ValueSet(assignees),
+		SearchCaseBreached.ValueSet(v.breached),
+		SearchCaseTaskRoles.ValueSet(v.roles),
+		SearchCaseAssignees.ValueSet(v.assignees),
 	}
-	if next.IsZero() || c.terminal() {
+	if v.next.IsZero() {
 		updates = append(updates, SearchCaseDeadline.ValueUnset())
 	} else {
-		updates = append(updates, SearchCaseDeadline.ValueSet(next))
+		updates = append(updates, SearchCaseDeadline.ValueSet(v.next))
 	}
 	// Only cases with links carry the attribute: cases recorded before it
 	// existed replay the same commands.
-	if len(c.related) > 0 {
-		ids := make([]string, len(c.related))
-		for i, l := range c.related {
-			ids[i] = l.WorkflowID
-		}
-		updates = append(updates, SearchCaseRelated.ValueSet(ids))
+	if v.related != nil {
+		updates = append(updates, SearchCaseRelated.ValueSet(v.related))
 	}
 	// Only an unregistered attribute can fail here; the case goes on without it.
 	_ = workflow.UpsertTypedSearchAttributes(ctx, updates...)
+}
+
+// flushSearch upserts the search attributes whose value differs from what the
+// workflow has set (the start's included), in one command; none if none does.
+func (c *caseCore) flushSearch(ctx workflow.Context) {
+	c.searchDirty = false
+	v := c.search()
+	cur := workflow.GetTypedSearchAttributes(ctx)
+	var updates []temporal.SearchAttributeUpdate
+	if got, ok := cur.GetKeyword(SearchCaseType); !ok || got != c.meta.Type {
+		updates = append(updates, SearchCaseType.ValueSet(c.meta.Type))
+	}
+	if got, ok := cur.GetKeyword(SearchCaseState); !ok || got != c.state() {
+		updates = append(updates, SearchCaseState.ValueSet(c.state()))
+	}
+	if got, ok := cur.GetBool(SearchCaseBreached); !ok || got != v.breached {
+		updates = append(updates, SearchCaseBreached.ValueSet(v.breached))
+	}
+	if got, _ := cur.GetKeywordList(SearchCaseTaskRoles); !slices.Equal(got, v.roles) {
+		updates = append(updates, SearchCaseTaskRoles.ValueSet(v.roles))
+	}
+	if got, _ := cur.GetKeywordList(SearchCaseAssignees); !slices.Equal(got, v.assignees) {
+		updates = append(updates, SearchCaseAssignees.ValueSet(v.assignees))
+	}
+	got, ok := cur.GetTime(SearchCaseDeadline)
+	switch {
+	case v.next.IsZero() && ok:
+		updates = append(updates, SearchCaseDeadline.ValueUnset())
+	case !v.next.IsZero() && (!ok || !got.Equal(v.next)):
+		updates = append(updates, SearchCaseDeadline.ValueSet(v.next))
+	}
+	if got, _ := cur.GetKeywordList(SearchCaseRelated); v.related != nil && !slices.Equal(got, v.related) {
+		updates = append(updates, SearchCaseRelated.ValueSet(v.related))
+	}
+	if len(updates) == 0 {
+		return
+	}
+	// Only an unregistered attribute can fail here; the case goes on without it.
+	_ = workflow.UpsertTypedSearchAttributes(ctx, updates...)
+}
+
+// flushLater is the search flusher (slimV1), started when a search attribute
+// may have changed and none is pending: it waits one more pass of the
+// workflow's coroutines, so that the handlers and watchers woken by the same
+// workflow task make their changes too, then upserts what changed — one
+// command per workflow task, and only when a value changed. It ends there, so
+// a parked case keeps no goroutine for it.
+func (c *caseCore) flushLater(ctx workflow.Context) {
+	passed := false
+	err := workflow.Await(ctx, func() bool {
+		if passed {
+			return true
+		}
+		passed = true
+		return false
+	})
+	// The flusher's context is disconnected: no cancellation ends it.
+	if err == nil && c.searchDirty {
+		c.flushSearch(ctx)
+	}
 }
 
 // finish waits for running handlers and returns the result.
 func (c *caseCore) finish(ctx workflow.Context) (*CaseResult, error) {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return nil, err
+	}
+	if c.slim >= slimV1 {
+		// The close's change reaches visibility with the close.
+		c.flushSearch(ctx)
 	}
 	return &CaseResult{View: c.view()}, nil
 }
@@ -475,7 +605,7 @@ func (c *caseCore) finish(ctx workflow.Context) (*CaseResult, error) {
 func (c *caseCore) relate(ctx workflow.Context, link CaseLink) {
 	if !slices.ContainsFunc(c.related, func(l CaseLink) bool { return l.WorkflowID == link.WorkflowID }) {
 		c.related = append(c.related, link)
-		c.upsertSearch(ctx)
+		c.searchChanged(ctx)
 	}
 }
 

@@ -99,6 +99,6 @@ func (c *caseCore) applyClaim(ctx workflow.Context, ev *Event, d *TaskClaimData)
 		Actor: ev.Who(), Note: note})
 	c.noteBytes += len(note)
 	if v >= claimV1 {
-		c.upsertSearch(ctx)
+		c.searchChanged(ctx)
 	}
 }

@@ -110,7 +110,14 @@ func (h *CaseHarness) SendThen(env *testsuite.TestWorkflowEnvironment, event str
 		OnAccept: func() {},
 		OnReject: func(err error) { then(Outcome{Event: event, Err: err}) },
 		OnComplete: func(v any, err error) {
+			// The update answers where the case stands (EventResult); the view
+			// is the query's, read as the HTTP API reads it after an event.
 			view, _ := v.(CaseView)
+			if _, slim := v.(EventResult); slim && err == nil {
+				val, qerr := env.QueryWorkflow(QueryView)
+				h.Require().NoError(qerr)
+				h.Require().NoError(val.Get(&view))
+			}
 			then(Outcome{Event: event, View: view, Err: err})
 		},
 	}, req)

@@ -11,7 +11,8 @@ const TaskQueue = "caseflow"
 
 // Wire names of the handlers every case workflow registers.
 const (
-	// UpdateEvent applies a person's event to a case and returns the new CaseView.
+	// UpdateEvent applies a person's event to a case and returns an EventResult
+	// (a CaseView in runs started before the slim-history change).
 	UpdateEvent = "event"
 	// QueryView returns the case's CaseView.
 	QueryView = "view"

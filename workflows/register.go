@@ -198,3 +198,9 @@ func (t *CaseType) SystemEvents() []string {
 	}
 	return out
 }
+
+// DefaultWorkflowCache is how many cases a worker keeps in memory between their
+// events unless told otherwise (caseflow dev and worker --workflow-cache); the
+// SDK's own default is 10,000. An evicted case replays its history on its next
+// event.
+const DefaultWorkflowCache = 1000

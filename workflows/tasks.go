@@ -184,7 +184,7 @@ func (c *caseCore) openTask(ctx workflow.Context, t DueTask, timing TaskTiming) 
 		}
 	}
 	c.deadline = append(c.deadline, Deadline{Name: t.Deadline, Due: at, Basis: basis})
-	c.upsertSearch(ctx)
+	c.searchChanged(ctx)
 	return t, nil
 }
 

@@ -90,7 +90,20 @@ type HistoryEntry struct {
 	Note  string    `json:"note,omitempty"`
 }
 
-// CaseView is what a case shows: the query's answer and every update's result.
+// EventResult is the UpdateEvent update's result since the slim-history change:
+// where the case stands after the event. Its fields are CaseView's, under the
+// same names; the whole view is the QueryView query's answer (runs started
+// before the change answer the update with the whole view).
+type EventResult struct {
+	ID            string   `json:"id"`
+	Type          string   `json:"type"`
+	State         string   `json:"state"`
+	Closed        bool     `json:"closed"`
+	AllowedEvents []string `json:"allowed_events"`
+}
+
+// CaseView is what a case shows: the query's answer (and the update's result
+// in runs started before the slim-history change).
 type CaseView struct {
 	ID            string         `json:"id"`
 	Type          string         `json:"type"`

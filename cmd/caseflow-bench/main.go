@@ -55,6 +55,9 @@ func newCmd(stdout, stderr io.Writer) *ffcli.Command {
 		rounds     = fs.Int("rounds", 0, "runs of each variant per scenario, in mirrored order (default 2, 1 with --quick)")
 		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the whole run (server, workers and drivers) to this file")
 		memProfile = fs.String("memprofile", "", "write a heap profile taken while the first round's caseflow cases are parked to this file")
+		scale      = fs.Int("scale", 0, "instead of the comparison, park this many caseflow PLC cases on the caches caseflow dev uses and report RSS at 1k, 10k, 30k, 100k and N, then an evicted case's event latency")
+		wfCache    = fs.Int("workflow-cache", 0, "cases the workers keep in memory (default caseflow dev's, 1000)")
+		execCache  = fs.Int("execution-cache", 0, "executions the embedded server keeps cached (default caseflow dev's, 4096)")
 		consult    = fs.Bool("consultation", false, "also measure consultations, open to complete, against a bare workflow of their shape (about 30 s a mode)")
 	)
 	return &ffcli.Command{
@@ -70,6 +73,7 @@ func newCmd(stdout, stderr io.Writer) *ffcli.Command {
 			opts := bench.Options{
 				Quick: *quick, Parked: *parked, Latency: *latency, InFlight: *inFlight,
 				Duration: *duration, Rounds: *rounds, Progress: stderr, Consultation: *consult,
+				WorkflowCache: *wfCache, ExecutionCache: *execCache,
 			}
 			switch strings.ToUpper(*sync) {
 			case "":
@@ -99,7 +103,13 @@ func newCmd(stdout, stderr io.Writer) *ffcli.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
-			rep, err := bench.Run(ctx, opts, stdout)
+			var rep any
+			var err error
+			if *scale > 0 {
+				rep, err = bench.RunScale(ctx, opts, *scale, stdout)
+			} else {
+				rep, err = bench.Run(ctx, opts, stdout)
+			}
 			if err != nil {
 				return err
 			}

@@ -59,6 +59,24 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.smtp.TLS, "smtp-tls", mail.TLSStartTLS, "SMTP TLS: none, starttls or tls")
 }
 
+// cacheFlags size the caches that hold open cases in memory.
+type cacheFlags struct {
+	workflows int
+}
+
+func (f *cacheFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&f.workflows, "workflow-cache", workflows.DefaultWorkflowCache, "cases the worker keeps in memory between events (the SDK's sticky cache); an evicted case replays on its next event")
+}
+
+// apply sizes the SDK's workflow cache; it must run before any worker starts.
+func (f *cacheFlags) apply() error {
+	if f.workflows < 1 {
+		return fmt.Errorf("--workflow-cache %d: want at least 1", f.workflows)
+	}
+	worker.SetStickyWorkflowCacheSize(f.workflows)
+	return nil
+}
+
 func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
@@ -369,12 +387,15 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 		temporalAdr = fs.String("temporal", "127.0.0.1:7233", "embedded Temporal frontend address")
 		uiAddr      = fs.String("ui", "127.0.0.1:8233", "Temporal Web UI address (empty: no UI)")
 		sync        = fs.String("sqlite-synchronous", "FULL", "SQLite synchronous pragma of the embedded server: FULL (durable) or NORMAL")
+		execCache   = fs.Int("execution-cache", devserver.DefaultExecutionCache, "workflow executions the embedded server keeps cached; an evicted one is read from SQLite on its next event")
 		l           listenFlags
 		db          temporalDBFlags
+		caches      cacheFlags
 	)
 	c.register(fs)
 	l.register(fs)
 	db.register(fs)
+	caches.register(fs)
 	return &ffcli.Command{
 		Name:       "dev",
 		ShortUsage: "caseflow dev [flags]",
@@ -384,6 +405,12 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 		Exec: func(ctx context.Context, _ []string) error {
 			log, err := c.logger(stderr)
 			if err != nil {
+				return err
+			}
+			if *execCache < 1 {
+				return fmt.Errorf("--execution-cache %d: want at least 1", *execCache)
+			}
+			if err := caches.apply(); err != nil {
 				return err
 			}
 			began := time.Now()
@@ -444,6 +471,7 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 				DataDir: filepath.Join(*data, "temporal"), Postgres: pg, FrontendAddr: *temporalAdr, UIAddr: *uiAddr,
 				SearchAttributes: workflows.SearchAttributeTypes(), Synchronous: *sync,
 				CodecEndpoint: codecEndpoint, Logger: log.With("component", "devserver"),
+				ExecutionCache: *execCache,
 			})
 			if err != nil {
 				return err
@@ -517,11 +545,13 @@ func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 		r      recordsFlags
 		m      metricsFlags
 		health = fs.String("health", "", "serve GET /healthz (200 while Temporal answers) on this host:port for probes; empty: none")
+		caches cacheFlags
 	)
 	c.register(fs)
 	t.register(fs)
 	m.register(fs)
 	r.register(fs, "records database: a SQLite file (sqlite:PATH) or postgres://… without a password (see --records-file)")
+	caches.register(fs)
 	return &ffcli.Command{
 		Name:       "worker",
 		ShortUsage: "caseflow worker --temporal-address HOST:PORT --records DSN [flags]",
@@ -529,6 +559,9 @@ func newWorkerCmd(stderr io.Writer) *ffcli.Command {
 		FlagSet:    fs,
 		Options:    []ff.Option{ff.WithEnvVarPrefix("CASEFLOW")},
 		Exec: func(ctx context.Context, _ []string) error {
+			if err := caches.apply(); err != nil {
+				return err
+			}
 			tr, err := c.transport()
 			if err != nil {
 				return err

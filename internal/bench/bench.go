@@ -37,6 +37,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/caseflow/caseflow/internal/devserver"
+	"github.com/caseflow/caseflow/workflows"
 )
 
 // Options configures Run. Zero values take the defaults of a full run, or of a
@@ -79,6 +82,10 @@ type Options struct {
 	// by default: it adds about 30 s per mode (15 s quick) to a default run that
 	// already takes 7 to 10 minutes on a 2-core machine.
 	Consultation bool
+	// WorkflowCache and ExecutionCache size the worker's and the embedded
+	// server's caches; default caseflow dev's (workflows.DefaultWorkflowCache,
+	// devserver.DefaultExecutionCache).
+	WorkflowCache, ExecutionCache int
 }
 
 // loads are the arrival rates of the latency scenario, as fractions of the
@@ -86,6 +93,12 @@ type Options struct {
 var loads = []float64{0.5, 0.8}
 
 func (o *Options) setDefaults() error {
+	if o.WorkflowCache == 0 {
+		o.WorkflowCache = workflows.DefaultWorkflowCache
+	}
+	if o.ExecutionCache == 0 {
+		o.ExecutionCache = devserver.DefaultExecutionCache
+	}
 	pick := func(full, quick int) int {
 		if o.Quick {
 			return quick
@@ -213,7 +226,7 @@ func (r *runner) run(ctx context.Context, all bool, rep *Report) (Result, error)
 	if err := os.MkdirAll(r.dir, 0o700); err != nil {
 		return res, err
 	}
-	h, err := startHarness(ctx, r.dir, r.mode, r.o.Latency, r.o.InFlight)
+	h, err := startHarness(ctx, r.dir, r.mode, r.o)
 	if err != nil {
 		return res, err
 	}

@@ -104,3 +104,27 @@ func TestRunReportsEveryScenario(t *testing.T) {
 		assert.Contains(t, throughput, key)
 	}
 }
+
+// TestRunScaleReports parks a few cases on the caches caseflow dev uses and
+// checks that memory and the two event latencies are reported.
+func TestRunScaleReports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots an embedded server: skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var table bytes.Buffer
+	rep, err := bench.RunScale(ctx, bench.Options{Quick: true, InFlight: 2, Dir: t.TempDir()}, 3, &table)
+	t.Log("\n" + table.String())
+	require.NoError(t, err)
+	require.Len(t, rep.Steps, 1)
+	assert.Equal(t, 3, rep.Steps[0].Cases)
+	assert.Positive(t, rep.Steps[0].RSS)
+	assert.Positive(t, rep.Base.RSS)
+	assert.Positive(t, rep.EvictedEventMs)
+	assert.Positive(t, rep.CachedEventMs)
+	assert.Positive(t, rep.WorkflowCache)
+	assert.Positive(t, rep.ExecutionCache)
+	assert.Contains(t, table.String(), "verdict to an evicted case")
+	assert.Positive(t, rep.Steps[0].InboxMs)
+}

@@ -50,7 +50,8 @@ type harness struct {
 }
 
 // startHarness starts a fresh server with the given synchronous pragma in dir.
-func startHarness(ctx context.Context, dir, synchronous string, latency time.Duration, inFlight int) (_ *harness, err error) {
+func startHarness(ctx context.Context, dir, synchronous string, o *Options) (_ *harness, err error) {
+	latency, inFlight := o.Latency, o.InFlight
 	h := &harness{probe: newProbe(), cfg: config.Example(), dir: dir}
 	defer func() {
 		if err != nil {
@@ -70,7 +71,7 @@ func startHarness(ctx context.Context, dir, synchronous string, latency time.Dur
 	}
 	if h.srv, err = devserver.Start(ctx, devserver.Options{
 		DataDir: filepath.Join(dir, "temporal"), FrontendAddr: addr, Synchronous: synchronous,
-		SearchAttributes: workflows.SearchAttributeTypes(),
+		SearchAttributes: workflows.SearchAttributeTypes(), ExecutionCache: o.ExecutionCache,
 	}); err != nil {
 		return nil, err
 	}
@@ -91,7 +92,9 @@ func startHarness(ctx context.Context, dir, synchronous string, latency time.Dur
 		return nil, fmt.Errorf("unable to dial temporal: %w", err)
 	}
 
-	// Both workers run with the options `caseflow dev` uses: the defaults.
+	// Both workers run with the options `caseflow dev` uses: the defaults, and
+	// its workflow cache (process-wide: set before the first worker starts).
+	worker.SetStickyWorkflowCacheSize(o.WorkflowCache)
 	cw := worker.New(h.cf, workflows.TaskQueue, worker.Options{})
 	workflows.Register(cw, &activities.Activities{
 		Mail:    &Mailer{Latency: latency, probe: h.probe},

@@ -18,3 +18,10 @@ func TestCountUntil(t *testing.T) {
 	assert.Equal(t, 4, countUntil(sorted, at(9)))
 	assert.Equal(t, 0, countUntil(nil, at(9)))
 }
+
+func TestScaleSteps(t *testing.T) {
+	assert.Equal(t, []int{5}, scaleSteps(5))
+	assert.Equal(t, []int{1000}, scaleSteps(1000))
+	assert.Equal(t, []int{1000, 10000, 30000}, scaleSteps(30000))
+	assert.Equal(t, []int{1000, 10000, 30000, 100000, 120000}, scaleSteps(120000))
+}

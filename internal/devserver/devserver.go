@@ -86,7 +86,17 @@ type Options struct {
 	LogLevel string
 	// Retention is the namespace's retention when it is created; default 7 days.
 	Retention time.Duration
+	// ExecutionCache is how many workflow executions the history service keeps
+	// cached (host-wide), default DefaultExecutionCache. Temporal's own default,
+	// 128,000 for an hour, lets the memory of a server with many open cases
+	// grow with them; an evicted execution is read from SQLite on its next event.
+	ExecutionCache int
 }
+
+// DefaultExecutionCache is Options.ExecutionCache's default, a bound instead of
+// Temporal's 128,000 executions (docs/performance.md, "Scale", measures what
+// open cases cost beside it).
+const DefaultExecutionCache = 4096
 
 // Server is a running embedded Temporal server.
 type Server struct {
@@ -156,7 +166,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
-	srv, err := newTemporal(serverConfig(st, feIP, fePort, ports), logger)
+	srv, err := newTemporal(serverConfig(st, feIP, fePort, ports), logger, opts.ExecutionCache)
 	if err != nil {
 		return nil, err
 	}
@@ -252,11 +262,17 @@ func (o *Options) setDefaults() error {
 	case o.Retention < 0:
 		return fmt.Errorf("devserver: negative Retention %s", o.Retention)
 	}
+	switch {
+	case o.ExecutionCache == 0:
+		o.ExecutionCache = DefaultExecutionCache
+	case o.ExecutionCache < 0:
+		return fmt.Errorf("devserver: negative ExecutionCache %d", o.ExecutionCache)
+	}
 	return nil
 }
 
 // newTemporal builds a server with static membership from c's service ports.
-func newTemporal(c *config.Config, logger *serverLogger) (temporal.Server, error) {
+func newTemporal(c *config.Config, logger *serverLogger, executionCache int) (temporal.Server, error) {
 	host := func(svc primitives.ServiceName) static.Hosts {
 		rpc := c.Services[string(svc)].RPC
 		return static.SingleLocalHost(dialHost(rpc.BindOnIP, rpc.GRPCPort))
@@ -288,6 +304,9 @@ func newTemporal(c *config.Config, logger *serverLogger) (temporal.Server, error
 			dynamicconfig.VisibilityProcessorMaxPollHostRPS.Key(): 1000,
 			dynamicconfig.OutboundProcessorMaxPollRPS.Key():       1000,
 			dynamicconfig.OutboundProcessorMaxPollHostRPS.Key():   1000,
+			// The execution cache is bounded by Options.ExecutionCache, not by
+			// Temporal's 128,000 entries: an open case costs no memory once evicted.
+			dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): executionCache,
 		}),
 	)
 	if err != nil {

@@ -326,9 +326,17 @@ func (s *Server) applyEvent(ctx context.Context, c *foundCase, spec *workflows.E
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
+		// The update answers where the case stands (workflows.EventResult),
+		// which keeps the case's history small; the view is the query's. A case
+		// started before that answers with the whole view, which the query
+		// reads again.
 		err = h.Get(ctx, &view)
 	}
 	if err == nil {
+		if full, qerr := s.caseView(ctx, c.WfID, ""); qerr == nil {
+			return full, nil
+		}
+		// The event is in: answer with where the case stands rather than fail.
 		return view, nil
 	}
 	var notFound *serviceerror.NotFound

@@ -89,8 +89,17 @@ func checkAssignee(a string) error {
 // passing f.
 func tasksQuery(f taskFilter) string {
 	clauses := []string{"ExecutionStatus = 'Running'", typeClause(workflows.Types())}
-	if f.Role != "" {
+	switch {
+	case f.Role != "":
 		clauses = append(clauses, fmt.Sprintf("%s = %s", workflows.SearchCaseTaskRoles.GetName(), quote(f.Role)))
+	case f.Assignee == "":
+		// Any role: only the cases that hold an open task, which the index
+		// (CaseTaskRoles) names, are read — not every open case.
+		roles := make([]string, len(workflows.Roles))
+		for i, r := range workflows.Roles {
+			roles[i] = quote(r)
+		}
+		clauses = append(clauses, fmt.Sprintf("%s IN (%s)", workflows.SearchCaseTaskRoles.GetName(), strings.Join(roles, ", ")))
 	}
 	if f.Assignee != "" {
 		clauses = append(clauses, fmt.Sprintf("%s = %s", workflows.SearchCaseAssignees.GetName(), quote(f.Assignee)))

@@ -60,7 +60,11 @@ func TestTasksQuery(t *testing.T) {
 	types := allTypes()
 	assert.Equal(t, "ExecutionStatus = 'Running' AND CaseType IN ("+types+") AND CaseTaskRoles = 'supervisor' AND CaseTaskAssignees = 'Иванова'",
 		tasksQuery(taskFilter{Role: "supervisor", Assignee: "Иванова"}))
-	assert.Equal(t, "ExecutionStatus = 'Running' AND CaseType IN ("+types+")", tasksQuery(taskFilter{}))
+	// Without a role, only cases holding a task of some role are read.
+	assert.Equal(t, "ExecutionStatus = 'Running' AND CaseType IN ("+types+") AND CaseTaskRoles IN ("+
+		"'operator', 'expert', 'supervisor', 'engineer', 'quality_director', 'executor', 'admin')", tasksQuery(taskFilter{}))
+	assert.Equal(t, "ExecutionStatus = 'Running' AND CaseType IN ("+types+") AND CaseTaskAssignees = 'Иванова'",
+		tasksQuery(taskFilter{Assignee: "Иванова"}))
 }
 
 // allTypes is the registered case types as a visibility query list.

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/caseflow/caseflow/internal/mail/smtptest"
 	"github.com/caseflow/caseflow/workflows"
@@ -107,8 +110,51 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.NotEmpty(t, outbox)
 
-	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_seed_v1_history.json")
+	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_seed_slim_history.json")
+	assertSlimHistory(t, h, workflows.WorkflowID("plc", id))
 	assertNoPersonalDataInTemporal(t, h)
+}
+
+// assertSlimHistory checks what a case keeps in its history (the caseflow-slim
+// change): at most one search-attribute upsert of its own per workflow task
+// (the SDK's TemporalChangeVersion upserts aside), update results that are not
+// the whole view, and a visibility record in step with the closed case.
+func assertSlimHistory(t *testing.T, h *harness, wid string) {
+	t.Helper()
+	ctx := context.Background()
+	iter := h.client.GetWorkflowHistory(ctx, wid, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	upserts, tasks, inTask := 0, 0, 0
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		require.NoError(t, err)
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			tasks++
+			inTask = 0
+		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+			fields := ev.GetUpsertWorkflowSearchAttributesEventAttributes().GetSearchAttributes().GetIndexedFields()
+			if _, sdk := fields["TemporalChangeVersion"]; sdk {
+				continue
+			}
+			upserts++
+			inTask++
+			assert.LessOrEqual(t, inTask, 1, "event %d: a second upsert in one workflow task", ev.GetEventId())
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+			size := 0
+			for _, p := range ev.GetWorkflowExecutionUpdateCompletedEventAttributes().GetOutcome().GetSuccess().GetPayloads() {
+				size += len(p.GetData())
+			}
+			assert.Less(t, size, 1024, "event %d: an update's result is small, not the view", ev.GetEventId())
+		}
+	}
+	assert.Positive(t, upserts)
+	t.Logf("%d search-attribute upserts in %d workflow tasks", upserts, tasks)
+	require.Eventually(t, func() bool {
+		resp, err := h.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: h.server.Namespace(), Query: fmt.Sprintf("WorkflowId = '%s' AND CaseState = 'closed'", wid),
+		})
+		return err == nil && len(resp.GetExecutions()) == 1
+	}, 20*time.Second, 100*time.Millisecond, "the visibility record shows the closed state")
 }
 
 // assertNoPersonalDataInTemporal scans Temporal's SQLite files for the

@@ -63,6 +63,9 @@ func TestTelecomCaseThroughTheAPI(t *testing.T) {
 	h.tasksOf("operator", "assignee=operator-1", id, false)
 	queue := h.tasksOf("expert", "role=expert&assignee="+url.QueryEscape("backoffice"), id, true)
 	require.Len(t, queue, 1, "the BackOffice queue lists the CASE")
+	// The inbox without a role reads only the cases its index names.
+	all := h.tasksOf("admin", "", id, true)
+	require.Len(t, all, 1, "the unfiltered inbox lists the queue's task, not the closed folder's")
 
 	status, out := h.call("POST", "/v1/cases/"+id+"/events", "operator", map[string]any{"event": "save"})
 	assert.Equal(t, http.StatusConflict, status)
@@ -82,6 +85,7 @@ func TestTelecomCaseThroughTheAPI(t *testing.T) {
 	closed := h.event(id, "expert", "close", map[string]any{"note": "услуга отключена", "discount": true})
 	assert.Equal(t, "closed", closed["state"])
 	h.tasksOf("expert", "role=expert&assignee=expert-1", id, false)
+	h.tasksOf("admin", "", id, false)
 
 	again := h.event(id, "operator", "repeat_contact", map[string]any{"disagrees": true})
 	data = again["data"].(map[string]any)

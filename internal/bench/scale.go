@@ -1,0 +1,174 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"time"
+
+	"github.com/caseflow/caseflow/workflows"
+)
+
+// ScaleStep is the process's memory once Cases PLC cases are parked.
+type ScaleStep struct {
+	Cases int   `json:"cases"`
+	RSS   int64 `json:"rss_bytes"`
+	Heap  int64 `json:"heap_bytes"`
+	// Stack is the goroutine stacks in use, Goroutines their number.
+	Stack      int64 `json:"stack_bytes"`
+	Goroutines int64 `json:"goroutines"`
+	// Seconds is the time since the first case was opened.
+	Seconds float64 `json:"seconds"`
+	// InboxMs is the time of GET /v1/tasks as an admin, without a role
+	// filter, and InboxTasks the tasks it listed.
+	InboxMs    float64 `json:"inbox_ms"`
+	InboxTasks int     `json:"inbox_tasks"`
+}
+
+// ScaleReport is what the scale scenario measured: memory as open cases
+// accumulate on caches sized as caseflow dev sizes them, and the latency of an
+// event to a case evicted from both caches and to one still cached.
+type ScaleReport struct {
+	WorkflowCache  int         `json:"workflow_cache"`
+	ExecutionCache int         `json:"execution_cache"`
+	Base           ScaleStep   `json:"base"`
+	Steps          []ScaleStep `json:"steps"`
+	// EvictedEventMs is the time of a verdict sent (Temporal client, update
+	// completed) to the first case parked; CachedEventMs to the last one.
+	EvictedEventMs float64 `json:"evicted_event_ms"`
+	CachedEventMs  float64 `json:"cached_event_ms"`
+}
+
+// scaleSteps are the case counts memory is measured at, up to n.
+func scaleSteps(n int) []int {
+	var out []int
+	for _, s := range []int{1000, 10000, 30000, 100000} {
+		if s < n {
+			out = append(out, s)
+		}
+	}
+	return append(out, n)
+}
+
+// RunScale parks n PLC cases of caseflow (no baseline) on a fresh embedded
+// server (synchronous=NORMAL, which parks faster) with the caches caseflow dev
+// uses, measuring the process's memory at 1k, 10k, 30k, 100k and n cases; then
+// the latency of an event to an evicted case and to a cached one.
+func RunScale(ctx context.Context, o Options, n int, stdout io.Writer) (ScaleReport, error) {
+	var rep ScaleReport
+	if n < 1 {
+		return rep, fmt.Errorf("scale %d: want at least 1 case", n)
+	}
+	if err := o.setDefaults(); err != nil {
+		return rep, err
+	}
+	rep.WorkflowCache, rep.ExecutionCache = o.WorkflowCache, o.ExecutionCache
+	progress := func(format string, args ...any) { fmt.Fprintf(o.Progress, "bench scale: "+format+"\n", args...) }
+	dir := o.Dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "caseflow-bench-")
+		if err != nil {
+			return rep, err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	h, err := startHarness(ctx, filepath.Join(dir, "scale"), "NORMAL", &o)
+	if err != nil {
+		return rep, err
+	}
+	defer h.stop()
+	f := caseflowFlow{h}
+	k := &keys{prefix: "scale"}
+	mem, err := measureMemory()
+	if err != nil {
+		return rep, err
+	}
+	rep.Base = ScaleStep{RSS: mem.RSS, Heap: mem.Heap, Stack: mem.Stack, Goroutines: mem.Goroutines}
+	began, parked := time.Now(), 0
+	for _, step := range scaleSteps(n) {
+		if err := h.parkMany(ctx, f, k, step-parked, max(o.InFlight, 8)); err != nil {
+			return rep, err
+		}
+		parked = step
+		mem, err := measureMemory()
+		if err != nil {
+			return rep, err
+		}
+		s := ScaleStep{Cases: step, RSS: mem.RSS, Heap: mem.Heap, Stack: mem.Stack, Goroutines: mem.Goroutines, Seconds: time.Since(began).Seconds()}
+		if s.InboxMs, s.InboxTasks, err = h.inbox(ctx); err != nil {
+			return rep, err
+		}
+		rep.Steps = append(rep.Steps, s)
+		progress("%d cases parked in %.0fs: RSS %.0f MiB, Go heap %.0f MiB, stacks %.0f MiB (%d goroutines); inbox %.1f ms (%d tasks)",
+			step, s.Seconds, mib(s.RSS), mib(s.Heap), mib(s.Stack), s.Goroutines, s.InboxMs, s.InboxTasks)
+	}
+	if o.HeapProfile != nil {
+		if err := pprof.Lookup("heap").WriteTo(o.HeapProfile, 0); err != nil {
+			return rep, fmt.Errorf("heap profile: %w", err)
+		}
+	}
+	timed := func(key string) (float64, error) {
+		t0 := time.Now()
+		if err := f.send(ctx, key, "verdict"); err != nil {
+			return 0, err
+		}
+		return ms(time.Since(t0)), nil
+	}
+	first, last := k.prefix+"-1", fmt.Sprintf("%s-%d", k.prefix, parked)
+	if rep.EvictedEventMs, err = timed(first); err != nil {
+		return rep, err
+	}
+	if rep.CachedEventMs, err = timed(last); err != nil {
+		return rep, err
+	}
+	progress("verdict to the first case (evicted): %.1f ms; to the last (cached): %.1f ms", rep.EvictedEventMs, rep.CachedEventMs)
+	writeScale(stdout, rep)
+	return rep, nil
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// inbox times GET /v1/tasks as an admin, without a role filter.
+func (h *harness) inbox(ctx context.Context) (float64, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.apiURL+"/v1/tasks", nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+h.tokens[workflows.RoleAdmin])
+	t0 := time.Now()
+	resp, err := h.httpc.Do(req)
+	if err != nil {
+		return 0, 0, fmt.Errorf("GET /v1/tasks: %w", err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		return 0, 0, fmt.Errorf("GET /v1/tasks: status %d: %v", resp.StatusCode, err)
+	}
+	return ms(time.Since(t0)), len(out.Items), nil
+}
+
+// writeScale prints the scale scenario's table.
+func writeScale(w io.Writer, r ScaleReport) {
+	fmt.Fprintf(w, "caseflow scale: parked PLC cases, worker cache %d cases, server execution cache %d\n\n", r.WorkflowCache, r.ExecutionCache)
+	fmt.Fprintln(w, "| open cases | RSS | Go heap | stacks (goroutines) | RSS growth per case since the start | GET /v1/tasks, no role |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|")
+	for _, s := range slices.Concat([]ScaleStep{r.Base}, r.Steps) {
+		per, inbox := "—", "—"
+		if s.Cases > 0 {
+			per = fmt.Sprintf("%.1f KiB", float64(s.RSS-r.Base.RSS)/float64(s.Cases)/1024)
+			inbox = fmt.Sprintf("%.1f ms (%d tasks)", s.InboxMs, s.InboxTasks)
+		}
+		fmt.Fprintf(w, "| %d | %.0f MiB | %.0f MiB | %.0f MiB (%d) | %s | %s |\n", s.Cases, mib(s.RSS), mib(s.Heap), mib(s.Stack), s.Goroutines, per, inbox)
+	}
+	fmt.Fprintf(w, "\nverdict to an evicted case: %.1f ms; to a cached case: %.1f ms\n", r.EvictedEventMs, r.CachedEventMs)
+}
