@@ -430,6 +430,7 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 			if err != nil {
 				return err
 			}
+			devLinks(cfg, l.scheme()+"://"+*httpAddr)
 			tr, err := c.transport()
 			if err != nil {
 				return err
@@ -728,4 +729,13 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// devLinks points the decision links of the example configuration at the
+// address caseflow dev serves its API on (--http), so a link in a letter opens
+// this API whatever port it listens on; a base URL a configuration chose stays.
+func devLinks(cfg *config.Config, apiURL string) {
+	if cfg.Links.BaseURL == config.Example().Links.BaseURL {
+		cfg.Links.BaseURL = apiURL
+	}
 }
