@@ -332,7 +332,7 @@ func startAPI(addr string, c client.Client, namespace string, st *store.Store, c
 		return nil, nil, err
 	}
 	// The operator console at /ui/, on the API's service and the store's sessions.
-	if err := console.Mount(console.Config{API: api, Sessions: st, Records: st, Logger: log}); err != nil {
+	if err := console.Mount(console.Config{API: api, Sessions: st, Records: st, Letters: st, Logger: log}); err != nil {
 		return nil, nil, err
 	}
 	ln, err := listen(addr, e.tls)

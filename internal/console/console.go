@@ -74,6 +74,11 @@ type Config struct {
 	Records interface {
 		ListCaseRecords(ctx context.Context, caseID string) (activities.CaseRecords, error)
 	}
+	// Letters, when set, lists the letters a case sent (the outbox) on its
+	// page, to whoever may read the case.
+	Letters interface {
+		ListOutbox(ctx context.Context, q store.OutboxQuery) ([]activities.SentMail, error)
+	}
 	// Zone is where times are shown (the default calendar's zone); nil: UTC.
 	Zone *time.Location
 	// Logger receives errors; nil discards them.

@@ -2,6 +2,7 @@ package console
 
 import (
 	"html/template"
+	"strings"
 	"time"
 )
 
@@ -22,5 +23,6 @@ func (c *Console) funcs() template.FuncMap {
 		},
 		"shortID":  shortID,
 		"duration": durationLabel,
+		"join":     func(s []string) string { return strings.Join(s, ", ") },
 	}
 }

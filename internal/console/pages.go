@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caseflow/caseflow/activities"
 	"github.com/caseflow/caseflow/internal/auth"
 	"github.com/caseflow/caseflow/internal/httpapi"
+	"github.com/caseflow/caseflow/internal/store"
 	"github.com/caseflow/caseflow/statemachines"
 	"github.com/caseflow/caseflow/workflows"
 )
@@ -20,6 +22,9 @@ import (
 // atRisk is the share of a task's time past which the inbox marks it «под
 // угрозой» (ServiceNow's SLA timeline colours by elapsed share the same way).
 const atRisk = 0.75
+
+// maxLetters is how many of a case's letters its page lists, newest first.
+const maxLetters = 200
 
 // Inbox filters.
 var filters = []struct{ Key, Label string }{
@@ -217,10 +222,20 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, code int, c
 			_, records = c.describe(raw)
 		}
 	}
+	var letters []activities.SentMail
+	if c.cfg.Letters != nil {
+		// The page has been read through the API's read check: the case's
+		// letters are the caller's to see.
+		var lerr error
+		if letters, lerr = c.cfg.Letters.ListOutbox(r.Context(), store.OutboxQuery{CaseID: view.ID, Limit: maxLetters}); lerr != nil {
+			c.log.Error("console letters", "case", view.ID, "error", lerr)
+		}
+	}
 	history := slices.Clone(view.History)
 	slices.Reverse(history)
 	c.render(w, r, code, "case", page{Title: typeLabel(view.Type) + " · " + shortID(view.ID), Caller: caller, Errors: errs, Data: map[string]any{
 		"View": view, "Forms": forms, "Tasks": tasks, "History": history, "Self": "/ui/cases/" + view.ID, "Data": data, "Records": records,
+		"Letters": letters,
 	}})
 }
 

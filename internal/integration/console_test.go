@@ -170,7 +170,7 @@ func (b *browser) screenshot(ctx context.Context, name string) {
 func TestConsoleInTheBrowser(t *testing.T) {
 	h := newHarness(t)
 	var offset atomic.Int64 // the console's clock runs ahead by this much
-	require.NoError(t, console.Mount(console.Config{API: h.service, Sessions: h.store, Records: h.store,
+	require.NoError(t, console.Mount(console.Config{API: h.service, Sessions: h.store, Records: h.store, Letters: h.store,
 		Now: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }}))
 	b := newBrowser(t, h)
 
@@ -214,6 +214,7 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	assert.Contains(t, b.text(engineer, "#history tbody tr"), "Вердикт: PLC", "the newest audit row")
 	assert.Contains(t, b.text(engineer, "main"), "Соблюдён", "the verdict deadline met")
 	assert.Contains(t, b.text(engineer, "main"), "Консультации", "the case's records (its GSIS consultation)")
+	assert.Contains(t, b.text(engineer, "#letters"), "PLC", "the case's letters (the request to the engineer)")
 
 	// The operator sees no expert's button; a forged post is refused.
 	b.open(operator, "/ui/cases/"+plcID)
