@@ -139,12 +139,15 @@ func TestKubernetesManifests(t *testing.T) {
 		if port, ok := d.Spec.Template.Annotations["prometheus.io/port"]; ok {
 			assert.Equal(t, strconv.Itoa(int(ports["metrics"])), port, "%s: prometheus.io/port", where)
 		}
+		var names []string
 		for _, e := range c.Env {
+			names = append(names, e.Name)
 			assert.True(t, knownEnv(e.Name, flags[sub]), "%s: %s is no flag of caseflow %s", where, e.Name, sub)
 			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
 				assertKey(t, m, where, e.ValueFrom.SecretKeyRef.Name, e.ValueFrom.SecretKeyRef.Key)
 			}
 		}
+		assertRequiredKeys(t, where, names)
 
 		// Volumes: the config map and secret exist with the keys mounted, and
 		// every file an argument or variable names is mounted.
@@ -278,9 +281,14 @@ func TestSystemdUnits(t *testing.T) {
 		for _, u := range used {
 			assert.True(t, loaded[u], "%s: %%d/%s is not loaded by LoadCredential", path, u)
 		}
+		var names []string
 		for _, e := range get("Service", "Environment") {
 			name, _, _ := strings.Cut(e, "=")
+			names = append(names, name)
 			assert.True(t, knownEnv(name, flags[sub]), "%s: %s", path, name)
+		}
+		if sub == "worker" || sub == "api" {
+			assertRequiredKeys(t, path, names)
 		}
 	}
 
@@ -388,7 +396,7 @@ func parseArgs(t *testing.T, where string, args []string, known map[string]bool)
 // knownEnv reports whether a CASEFLOW_ variable is a flag's twin (ff maps
 // --temporal-address to CASEFLOW_TEMPORAL_ADDRESS) or one caseflow reads itself.
 func knownEnv(name string, flags map[string]bool) bool {
-	if slices.Contains([]string{"CASEFLOW_CODEC_KEY", "CASEFLOW_CODEC_KEY_FILE"}, name) {
+	if slices.Contains([]string{"CASEFLOW_CODEC_KEY", "CASEFLOW_CODEC_KEY_FILE", "CASEFLOW_EVENT_KEY", "CASEFLOW_EVENT_KEY_FILE"}, name) {
 		return true
 	}
 	flag := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(name, "CASEFLOW_"), "_", "-"))
@@ -417,4 +425,13 @@ func assertKey(t *testing.T, m manifests, where, secret, key string) {
 	_, inString := s.StringData[key]
 	_, inData := s.Data[key]
 	assert.True(t, inString || inData, "%s: Secret %s has no key %s", where, secret, key)
+}
+
+// assertRequiredKeys: caseflow api and worker refuse to start without a codec
+// key and an event-signing key, so every unit and deployment gives both.
+func assertRequiredKeys(t *testing.T, where string, env []string) {
+	t.Helper()
+	for _, want := range [][]string{{"CASEFLOW_CODEC_KEY", "CASEFLOW_CODEC_KEY_FILE"}, {"CASEFLOW_EVENT_KEY", "CASEFLOW_EVENT_KEY_FILE"}} {
+		assert.True(t, slices.ContainsFunc(env, func(n string) bool { return slices.Contains(want, n) }), "%s: gives neither %s", where, strings.Join(want, " nor "))
+	}
 }

@@ -464,6 +464,11 @@ func topologyConfig(t *testing.T) (path string, env []string, tokens map[string]
 	_, err := rand.Read(key)
 	require.NoError(t, err)
 	env = append(env, "CASEFLOW_CODEC_KEY="+base64.StdEncoding.EncodeToString(key))
+	// The API signs each event and every worker checks it: one key for all.
+	eventKey := make([]byte, 32)
+	_, err = rand.Read(eventKey)
+	require.NoError(t, err)
+	env = append(env, "CASEFLOW_EVENT_KEY="+base64.StdEncoding.EncodeToString(eventKey))
 	path = filepath.Join(t.TempDir(), "caseflow.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(raw), 0o600))
 	return path, env, tokens
