@@ -8,7 +8,7 @@ BENCH_ARGS ?=
 # Fuzz runs in make test are a fixed number of inputs per target (FUZZTIME=30s for longer).
 FUZZTIME ?= 5000x
 
-.PHONY: run build test test-race test-short test-crash test-topology fuzz bench lint vet clean
+.PHONY: run build test test-race test-race-integration test-short test-crash test-topology fuzz bench lint vet clean
 
 ## run: caseflow dev — embedded Temporal + Web UI, worker and HTTP API on loopback
 run:
@@ -23,12 +23,19 @@ test: vet lint
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) test-race
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
+	@if [ "$$CI" = "true" ]; then $(MAKE) test-race-integration; else echo "test-race-integration: CI only (about 10 minutes on 2 cores; run it with make test-race-integration)"; fi
 
 ## test-race: the packages whose code is shared between goroutines of one process
 ## (decoded snapshots shared by every case, the workflows' tests) under the race
 ## detector; the embedded server's packages stay out (minutes longer)
 test-race:
 	$(GO) test -race -count=1 ./internal/payload/ ./internal/cases/ ./internal/strictjson/ ./workflows/ ./activities/...
+
+## test-race-integration: the embedded-server integration tests under the race
+## detector (about 10 minutes on 2 cores, most of it building the server with
+## -race); make test runs it when CI=true, where the budget allows it
+test-race-integration:
+	$(GO) test -race -count=1 -timeout 30m ./internal/integration/
 
 ## test-short: unit and workflow tests only (seconds)
 test-short:
