@@ -8,6 +8,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/caseflow/caseflow/workflows"
 )
 
 // readClaim is a reclamation intake.
@@ -96,4 +98,22 @@ func TestReadsPerRole(t *testing.T) {
 	ex := call(t, "GET", "/v1/tasks", "executor", nil)
 	assert.Contains(t, string(ex.Body), claim)
 	assert.NotContains(t, string(ex.Body), otherClaim)
+
+	// The executor reports its documents; the event that closes its last task
+	// ends its right to read the case, so that answer holds only what the
+	// event did, not the case's data or audit trail.
+	var last workflows.CaseView
+	for _, task := range view(t, claim).Tasks {
+		if task.Assignee == "executor-1" {
+			a := sendEvent(t, claim, "executor", "document_ready", map[string]any{"task_id": task.ID, "note": "готово"})
+			require.Equal(t, http.StatusOK, a.Code, "%s", a.Body)
+			last = workflows.CaseView{}
+			require.NoError(t, json.Unmarshal(a.Body, &last))
+		}
+	}
+	assert.Equal(t, claim, last.ID)
+	assert.NotEmpty(t, last.State)
+	assert.Nil(t, last.Data, "the answer to the last task's event carries no case data")
+	assert.Empty(t, last.History)
+	assert.Equal(t, http.StatusForbidden, call(t, "GET", "/v1/cases/"+claim, "executor", nil).Code)
 }

@@ -128,7 +128,22 @@ func (s *Server) SendEvent(ctx context.Context, caller auth.Caller, id, event st
 		Event: spec.Name, Data: data, Actor: workflows.Actor{Name: caller.Name, Role: caller.Role},
 	})
 	s.metrics.observeEvent(c.Type.Name, spec.Name, err)
-	return view, err
+	if err != nil {
+		return view, err
+	}
+	return s.answerView(cctx, caller, view), nil
+}
+
+// answerView is the view an event answers with, as the caller may read it: the
+// whole view (its links to unreadable cases left out), or, when the event has
+// ended the caller's right to read the case (an executor closed its last
+// task), only what the event did: the case's ID, type, state and legal events.
+func (s *Server) answerView(ctx context.Context, caller auth.Caller, view workflows.CaseView) workflows.CaseView {
+	if rv, err := s.readableView(ctx, caller, view); err == nil {
+		return rv
+	}
+	return workflows.CaseView{ID: view.ID, Type: view.Type, WorkflowID: view.WorkflowID, State: view.State,
+		Closed: view.Closed, AllowedEvents: view.AllowedEvents, OpenedAt: view.OpenedAt}
 }
 
 // ClaimTask takes (claim) or gives back the task with the ID, as POST
