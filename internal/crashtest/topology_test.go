@@ -5,7 +5,6 @@ package crashtest
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -23,13 +22,13 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL for the admin connection
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/caseflow/caseflow/internal/config"
 	"github.com/caseflow/caseflow/internal/mail"
 	"github.com/caseflow/caseflow/internal/mail/smtptest"
+	"github.com/caseflow/caseflow/internal/pgtest"
 )
 
 // TestTopology runs caseflow the way one who outgrows `caseflow dev` does, as
@@ -399,26 +398,9 @@ func (p topologyDBs) dsn(db string) string {
 // do, but in CI.
 func topologyPostgres(t *testing.T) topologyDBs {
 	t.Helper()
-	dsn := os.Getenv("CASEFLOW_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CASEFLOW_TEST_POSTGRES is not set in CI: .ci/run sets it")
-		}
-		t.Skip("CASEFLOW_TEST_POSTGRES not set: set it to a PostgreSQL DSN (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) whose user may create databases")
-	}
+	dsn, admin := pgtest.Admin(t)
 	base, err := url.Parse(dsn)
 	require.NoError(t, err)
-	admin, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = admin.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := admin.PingContext(ctx); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no PostgreSQL server answers CASEFLOW_TEST_POSTGRES in CI: %v", err)
-		}
-		t.Skipf("CASEFLOW_TEST_POSTGRES is set but no PostgreSQL server answers: %v", err)
-	}
 	name := fmt.Sprintf("caseflow_topology_%d_%s", os.Getpid(), randomHex(t, 4))
 	p := topologyDBs{base: base, temporal: name + "_temporal", records: name + "_records"}
 	// Registered first, so it runs after every process is gone.

@@ -2,7 +2,6 @@ package devserver_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -10,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the admin connection
-
 	"github.com/caseflow/caseflow/internal/devserver"
+	"github.com/caseflow/caseflow/internal/pgtest"
 )
 
 // postgresDB names a fresh database on CASEFLOW_TEST_POSTGRES's server for the
@@ -21,26 +19,7 @@ import (
 // but in CI.
 func postgresDB(t *testing.T) string {
 	t.Helper()
-	dsn := os.Getenv("CASEFLOW_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CASEFLOW_TEST_POSTGRES is not set in CI: .ci/run sets it")
-		}
-		t.Skip("CASEFLOW_TEST_POSTGRES not set: set it to a PostgreSQL DSN whose user may create databases")
-	}
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := admin.PingContext(ctx); err != nil {
-		_ = admin.Close()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no PostgreSQL server answers CASEFLOW_TEST_POSTGRES in CI: %v", err)
-		}
-		t.Skipf("CASEFLOW_TEST_POSTGRES is set but no PostgreSQL server answers: %v", err)
-	}
+	dsn, admin := pgtest.Admin(t)
 	name := fmt.Sprintf("caseflow_devserver_%d_%d", os.Getpid(), time.Now().UnixNano())
 	t.Cleanup(func() {
 		defer admin.Close()

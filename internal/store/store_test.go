@@ -18,11 +18,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/caseflow/caseflow/activities"
+	"github.com/caseflow/caseflow/internal/pgtest"
 	"github.com/caseflow/caseflow/internal/store"
 )
-
-// postgresEnv names the variable holding a PostgreSQL DSN for the PostgreSQL run.
-const postgresEnv = "CASEFLOW_TEST_POSTGRES"
 
 // newDSN makes a fresh, empty database for one test and returns its DSN.
 type newDSN func(t *testing.T) string
@@ -36,33 +34,9 @@ func TestStore(t *testing.T) {
 		})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		dsn := os.Getenv(postgresEnv)
-		if dsn == "" {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("CASEFLOW_TEST_POSTGRES is not set in CI: .ci/run sets it, the PostgreSQL paths must be tested there")
-			}
-			t.Skip("CASEFLOW_TEST_POSTGRES not set: set it to a PostgreSQL DSN " +
-				"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the suite on PostgreSQL")
-		}
-		admin := postgresAdmin(t, dsn)
+		dsn, admin := pgtest.Admin(t)
 		runSuite(t, func(t *testing.T) string { return freshSchema(t, admin, dsn) })
 	})
-}
-
-// postgresAdmin connects to the server behind dsn, skipping when none answers.
-func postgresAdmin(t *testing.T, dsn string) *sql.DB {
-	db, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no PostgreSQL server answers CASEFLOW_TEST_POSTGRES in CI (.ci/run starts one): %v", err)
-		}
-		t.Skipf("CASEFLOW_TEST_POSTGRES is set but no PostgreSQL server answers: %v", err)
-	}
-	return db
 }
 
 // freshSchema creates a uniquely named schema, dropped after the test, and returns
