@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"runtime"
 	"testing"
 	"time"
@@ -18,6 +20,10 @@ import (
 	"github.com/caseflow/caseflow/internal/devserver"
 	"github.com/caseflow/caseflow/internal/devserver/devservertest"
 )
+
+// stickyChildEnv marks the process TestStickyCacheBoundsParkedWorkflows runs
+// its body in.
+const stickyChildEnv = "CASEFLOW_TEST_STICKY_CHILD"
 
 // parkedWorkflow waits for a signal, as a parked case waits for its verdict.
 func parkedWorkflow(ctx workflow.Context) error {
@@ -34,6 +40,19 @@ func parkedWorkflow(ctx workflow.Context) error {
 func TestStickyCacheBoundsParkedWorkflows(t *testing.T) {
 	if testing.Short() {
 		t.Skip("parks 300 workflows on the embedded server")
+	}
+	// The cache outlives a stopped server while any worker of the process
+	// still holds it (this package's other tests start servers too): run in a
+	// process of its own, whose first SDK worker is the server's.
+	if os.Getenv(stickyChildEnv) == "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestStickyCacheBoundsParkedWorkflows$", "-test.v")
+		cmd.Env = append(os.Environ(), stickyChildEnv+"=1")
+		out, err := cmd.CombinedOutput()
+		t.Logf("in a process of its own:\n%s", out)
+		require.NoError(t, err)
+		return
 	}
 	const cacheSize, parked = 10, 300
 	srv := devservertest.Start(t, devserver.Options{WorkflowCache: cacheSize})
