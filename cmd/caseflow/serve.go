@@ -68,7 +68,8 @@ func (f *cacheFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.workflows, "workflow-cache", workflows.DefaultWorkflowCache, "cases the worker keeps in memory between events (the SDK's sticky cache); an evicted case replays on its next event")
 }
 
-// apply sizes the SDK's workflow cache; it must run before any worker starts.
+// apply sizes the SDK's workflow cache; it must run before any worker starts,
+// the embedded server's own included (devserver.Options.WorkflowCache).
 func (f *cacheFlags) apply() error {
 	if f.workflows < 1 {
 		return fmt.Errorf("--workflow-cache %d: want at least 1", f.workflows)
@@ -472,7 +473,7 @@ func newDevCmd(stdout, stderr io.Writer) *ffcli.Command {
 				DataDir: filepath.Join(*data, "temporal"), Postgres: pg, FrontendAddr: *temporalAdr, UIAddr: *uiAddr,
 				SearchAttributes: workflows.SearchAttributeTypes(), Synchronous: *sync,
 				CodecEndpoint: codecEndpoint, Logger: log.With("component", "devserver"),
-				ExecutionCache: *execCache,
+				ExecutionCache: *execCache, WorkflowCache: caches.workflows,
 			})
 			if err != nil {
 				return err

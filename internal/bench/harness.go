@@ -72,6 +72,9 @@ func startHarness(ctx context.Context, dir, synchronous string, o *Options) (_ *
 	if h.srv, err = devserver.Start(ctx, devserver.Options{
 		DataDir: filepath.Join(dir, "temporal"), FrontendAddr: addr, Synchronous: synchronous,
 		SearchAttributes: workflows.SearchAttributeTypes(), ExecutionCache: o.ExecutionCache,
+		// The SDK's workflow cache is process-wide and created by the first
+		// worker, which is one of the server's own: sized by Start, before it.
+		WorkflowCache: o.WorkflowCache,
 	}); err != nil {
 		return nil, err
 	}
@@ -93,8 +96,7 @@ func startHarness(ctx context.Context, dir, synchronous string, o *Options) (_ *
 	}
 
 	// Both workers run with the options `caseflow dev` uses: the defaults, and
-	// its workflow cache (process-wide: set before the first worker starts).
-	worker.SetStickyWorkflowCacheSize(o.WorkflowCache)
+	// its workflow cache (sized by devserver.Start above).
 	cw := worker.New(h.cf, workflows.TaskQueue, worker.Options{})
 	workflows.Register(cw, &activities.Activities{
 		Mail:    &Mailer{Latency: latency, probe: h.probe},

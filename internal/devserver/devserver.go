@@ -30,6 +30,7 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
@@ -91,6 +92,15 @@ type Options struct {
 	// 128,000 for an hour, lets the memory of a server with many open cases
 	// grow with them; an evicted execution is read from SQLite on its next event.
 	ExecutionCache int
+	// WorkflowCache, when positive, sizes the Go SDK's sticky workflow cache
+	// (worker.SetStickyWorkflowCacheSize): how many workflows the workers of
+	// this process keep in memory between their tasks. The cache is one per
+	// process, created by the first SDK worker that starts, and the server's
+	// own worker service starts SDK workers inside Start: a size set after
+	// Start is ignored and the cache keeps the SDK's default of 10,000 (below
+	// that many open workflows it evicts none, and every one keeps its
+	// coroutines). 0 leaves the size as set before Start.
+	WorkflowCache int
 }
 
 // DefaultExecutionCache is Options.ExecutionCache's default, a bound instead of
@@ -166,6 +176,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
+	if opts.WorkflowCache > 0 {
+		// Before the server's own SDK workers create the process's cache.
+		worker.SetStickyWorkflowCacheSize(opts.WorkflowCache)
+	}
 	srv, err := newTemporal(serverConfig(st, feIP, fePort, ports), logger, opts.ExecutionCache)
 	if err != nil {
 		return nil, err
@@ -267,6 +281,9 @@ func (o *Options) setDefaults() error {
 		o.ExecutionCache = DefaultExecutionCache
 	case o.ExecutionCache < 0:
 		return fmt.Errorf("devserver: negative ExecutionCache %d", o.ExecutionCache)
+	}
+	if o.WorkflowCache < 0 {
+		return fmt.Errorf("devserver: negative WorkflowCache %d", o.WorkflowCache)
 	}
 	return nil
 }
