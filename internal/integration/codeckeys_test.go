@@ -104,11 +104,14 @@ func TestWorkerWithoutTheKeyNeverFailsACase(t *testing.T) {
 	}
 	lacking.Stop()
 	h.startWorker(keyedClient)
-	h.waitStateWithin(id2, "confirmed", 90*time.Second)
+	// The server retries a failing workflow task with a growing backoff (10 s,
+	// 20 s, …): on a loaded machine the lacking worker may have failed it a few
+	// times more before it stopped, so the keyed worker may wait minutes for it.
+	h.waitStateWithin(id2, "confirmed", 4*time.Minute)
 	select {
 	case status := <-answered:
 		require.Equal(t, http.StatusOK, status, "the event waited for a worker holding the key")
-	case <-time.After(30 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("the event was never answered")
 	}
 	d, err := h.client.DescribeWorkflowExecution(ctx, workflows.WorkflowID("plc", id2), "")
