@@ -322,6 +322,13 @@ func recordRun(t *testing.T, h *harness, workflowID, runID, file string) {
 	}
 	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join("..", "..", "workflows", "testdata", file), raw, 0o644))
+	// A recorded history guards the cases started before a change: a new
+	// recording never overwrites one (CASEFLOW_RECORD_OVERWRITE=1 for a history
+	// of code that has never run outside a branch).
+	path := filepath.Join("..", "..", "workflows", "testdata", file)
+	if _, err := os.Stat(path); err == nil && os.Getenv("CASEFLOW_RECORD_OVERWRITE") == "" {
+		t.Fatalf("workflows/testdata/%s exists and guards the cases it recorded: record the new behaviour under a new name", file)
+	}
+	require.NoError(t, os.WriteFile(path, raw, 0o644))
 	t.Logf("recorded %d history events of run %s to workflows/testdata/%s", len(hist.Events), runID, file)
 }
