@@ -172,15 +172,11 @@ func Run(ctx context.Context, o Options, stdout io.Writer) (Report, error) {
 			WarmupSeconds: o.Warmup.Seconds(), Parked: o.Parked, Rounds: o.Rounds, ReplayEvents: o.ReplayEvents,
 		},
 	}
-	dir := o.Dir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "caseflow-bench-")
-		if err != nil {
-			return rep, err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
+	dir, cleanup, err := o.workDir()
+	if err != nil {
+		return rep, err
 	}
+	defer cleanup()
 	// Replay and parked, which the mode does not affect, run on the last mode's
 	// server (NORMAL when both run): parking thousands of cases waits on the
 	// server's one SQLite connection, and NORMAL commits faster.
@@ -510,3 +506,16 @@ func ratio(a, b float64) float64 {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
+
+// workDir is where a run keeps its servers' data: Options.Dir, or a temporary
+// directory that cleanup removes.
+func (o *Options) workDir() (dir string, cleanup func(), err error) {
+	if o.Dir != "" {
+		return o.Dir, func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "caseflow-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	return tmp, func() { _ = os.RemoveAll(tmp) }, nil
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
@@ -70,15 +69,11 @@ func RunScale(ctx context.Context, o Options, n int, stdout io.Writer) (ScaleRep
 	}
 	rep.WorkflowCache, rep.ExecutionCache = o.WorkflowCache, o.ExecutionCache
 	progress := func(format string, args ...any) { fmt.Fprintf(o.Progress, "bench scale: "+format+"\n", args...) }
-	dir := o.Dir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "caseflow-bench-")
-		if err != nil {
-			return rep, err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
+	dir, cleanup, err := o.workDir()
+	if err != nil {
+		return rep, err
 	}
+	defer cleanup()
 	h, err := startHarness(ctx, filepath.Join(dir, "scale"), "NORMAL", &o)
 	if err != nil {
 		return rep, err

@@ -37,21 +37,9 @@ func (c *Config) CheckProduction() error {
 			}
 		}
 	}
-	for i, k := range c.Codec.Keys {
-		if k.Secret != "" {
-			problems = append(problems, fmt.Sprintf("codec.keys[%d].secret (%s): a key written into the config file is refused outside dev: give secret_env, or CASEFLOW_CODEC_KEY or CASEFLOW_CODEC_KEY_FILE", i, k.ID))
-		}
-	}
-	for i, k := range c.Links.Keys {
-		if k.Secret != "" {
-			problems = append(problems, fmt.Sprintf("links.keys[%d].secret (%s): a link signing key written into the config file is refused outside dev: give secret_env", i, k.ID))
-		}
-	}
-	for i, k := range c.Signing.Keys {
-		if k.Secret != "" {
-			problems = append(problems, fmt.Sprintf("event_signing.keys[%d].secret (%s): a key written into the config file is refused outside dev: give secret_env, or CASEFLOW_EVENT_KEY or CASEFLOW_EVENT_KEY_FILE", i, k.ID))
-		}
-	}
+	problems = append(problems, inlineSecrets("codec.keys", "key", c.Codec.Keys, "CASEFLOW_CODEC_KEY")...)
+	problems = append(problems, inlineSecrets("links.keys", "link signing key", c.Links.Keys, "")...)
+	problems = append(problems, inlineSecrets("event_signing.keys", "key", c.Signing.Keys, "CASEFLOW_EVENT_KEY")...)
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}
@@ -75,4 +63,21 @@ func exampleTokenHashes() ([][32]byte, error) {
 		hashes = append(hashes, h)
 	}
 	return hashes, nil
+}
+
+// inlineSecrets names each key of a ring written into the config file, which
+// only dev accepts; env, when set, is the variable (and its _FILE twin) that
+// may carry the key instead of secret_env.
+func inlineSecrets(section, what string, keys []Key, env string) []string {
+	instead := "give secret_env"
+	if env != "" {
+		instead += ", or " + env + " or " + env + "_FILE"
+	}
+	var problems []string
+	for i, k := range keys {
+		if k.Secret != "" {
+			problems = append(problems, fmt.Sprintf("%s[%d].secret (%s): a %s written into the config file is refused outside dev: %s", section, i, k.ID, what, instead))
+		}
+	}
+	return problems
 }
