@@ -82,7 +82,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 			return nil, err
 		}
 	}
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.ping(ctx); err != nil {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("unable to connect to %s store: %w", s.dialect, err)
 	}
@@ -98,6 +98,28 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	}
 	return s, nil
 }
+
+// ping makes the first connection. A new SQLite connection switching the file
+// to WAL while another process or connection does the same can get
+// SQLITE_BUSY at once, without SQLite calling its busy handler: such a
+// connection is dropped and a new one tried, for up to the busy timeout.
+func (s *Store) ping(ctx context.Context) error {
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := s.db.PingContext(ctx)
+		if err == nil || s.dialect != DialectSQLite || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+// sqliteBusyTimeout is how long a connection waits for a busy file.
+const sqliteBusyTimeout = 10 * time.Second
 
 // sqlitePragmas are applied by the driver to every new connection. busy_timeout
 // comes first (the driver sorts it so) so the others wait for a busy file too.
