@@ -95,7 +95,7 @@ func (in *PLCIntake) fire() bool {
 // обрабатываются только экспертами».
 func (in *PLCIntake) OpenableBy(role string) error {
 	if in.Channel != ChannelPhone && role == RoleOperator {
-		return fmt.Errorf("a %s PLC case is handled only by experts (seed 000: «Все обращения передаются и обрабатываются только экспертами»)", in.Channel)
+		return fmt.Errorf("a PLC case that came by %s is handled only by experts (seed 000: «Все обращения передаются и обрабатываются только экспертами»)", in.Channel)
 	}
 	return nil
 }
