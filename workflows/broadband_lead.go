@@ -17,6 +17,8 @@ var leadType = Define(Definition[LeadIntake, NoDirectory, LeadOptions]{
 	Title:       "Broadband (ШПД) contact and business lead",
 	Machine:     sm.BroadbandLead,
 	IntakeRoles: leadRoles,
+	// The line's hours say whether it answers now (checkLine).
+	Calendars: []string{calendar.BusinessLineCalendar},
 	Policies: []Policy{
 		{Name: PolicyLeadCallback, Default: "2 working days", Calendar: calendar.BusinessLineCalendar,
 			Doc: "the window a lead is to be called back in: «если в течении 2(двух) рабочих дней ему не перезвонят, он может обратиться по номеру 8-800-700-7007». " +

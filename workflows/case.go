@@ -52,6 +52,9 @@ type caseCore struct {
 	// slim is the version of the slim-history change this run started with
 	// (workflow.GetVersion change slimChange).
 	slim workflow.Version
+	// release is the run's version of releaseChange: DefaultVersion for a run
+	// started before the release folded its change IDs into one.
+	release workflow.Version
 	// searchDirty is set when a search attribute may have changed since the
 	// last upsert (slimV1): a search flusher (flushLater) is then pending.
 	searchDirty bool
@@ -86,6 +89,19 @@ const (
 	slimV1 workflow.Version = 1
 )
 
+// The release change (workflow.GetVersion change releaseChange) folds the
+// change IDs of a release into one: a case started on this code records one
+// version marker, and one TemporalChangeVersion upsert, instead of one per
+// change ID it meets. A run started before it has no marker of releaseChange:
+// it reads DefaultVersion there and asks each change ID as it did.
+const (
+	releaseChange = "caseflow-release"
+	// release2612: every change up to 2026-12 at its newest version —
+	// coreV3, slimV1, plcSeedV1, claimSeedV1, bounceV1, claimV1 — and the case's
+	// result is the small CaseResult (the view stays readable by query).
+	release2612 workflow.Version = 1
+)
+
 // newCore builds the shared part of a case in the machine's initial state.
 func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.Set) *caseCore {
 	c := &caseCore{
@@ -95,9 +111,14 @@ func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.S
 		cals:     cals,
 		openedAt: workflow.Now(ctx),
 		lock:     workflow.NewMutex(ctx),
-		version:  workflow.GetVersion(ctx, coreChange, workflow.DefaultVersion, coreV3),
+		release:  workflow.GetVersion(ctx, releaseChange, workflow.DefaultVersion, release2612),
 	}
-	c.slim = workflow.GetVersion(ctx, slimChange, workflow.DefaultVersion, slimV1)
+	if c.release >= release2612 {
+		c.version, c.slim = coreV3, slimV1
+	} else {
+		c.version = workflow.GetVersion(ctx, coreChange, workflow.DefaultVersion, coreV3)
+		c.slim = workflow.GetVersion(ctx, slimChange, workflow.DefaultVersion, slimV1)
+	}
 	c.flushCtx, _ = workflow.NewDisconnectedContext(ctx)
 	if c.version >= coreV1 {
 		// The intake's moment: the server's start of the workflow, however
@@ -598,7 +619,22 @@ func (c *caseCore) finish(ctx workflow.Context) (*CaseResult, error) {
 		// The close's change reaches visibility with the close.
 		c.flushSearch(ctx)
 	}
-	return &CaseResult{View: c.view()}, nil
+	if c.release >= release2612 {
+		v := c.view()
+		return &CaseResult{ID: v.ID, Type: v.Type, State: v.State, Closed: v.Closed}, nil
+	}
+	view := c.view()
+	return &CaseResult{View: &view}, nil
+}
+
+// changeVersion is the version of a change asked lazily (where its commands
+// first differ): the run's own for a run started before the release folded
+// it in, the release's for a run started after.
+func (c *caseCore) changeVersion(ctx workflow.Context, change string, folded workflow.Version) workflow.Version {
+	if c.release >= release2612 {
+		return folded
+	}
+	return workflow.GetVersion(ctx, change, workflow.DefaultVersion, folded)
 }
 
 // relate links a case to this one.

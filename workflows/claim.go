@@ -87,7 +87,7 @@ func refuseTask(event, state, why string) error {
 
 // applyClaim takes or gives back the task, audited.
 func (c *caseCore) applyClaim(ctx workflow.Context, ev *Event, d *TaskClaimData) {
-	v := workflow.GetVersion(ctx, claimChange, workflow.DefaultVersion, claimV1)
+	v := c.changeVersion(ctx, claimChange, claimV1)
 	t := c.findTask(d.TaskID)
 	if ev.Request.Event == EventClaimTask {
 		t.ClaimedBy = ev.Request.Actor.Name

@@ -124,7 +124,7 @@ func (c *caseCore) mailActions(role string, due time.Time, outcomes ...string) [
 // decisionVersion is the run's version of the decision letters' commands.
 func (c *caseCore) decisionVersion(ctx workflow.Context) workflow.Version {
 	if !c.decisions.asked {
-		c.decisions.version = workflow.GetVersion(ctx, bounceChange, workflow.DefaultVersion, bounceV1)
+		c.decisions.version = c.changeVersion(ctx, bounceChange, bounceV1)
 		c.decisions.asked = true
 	}
 	return c.decisions.version

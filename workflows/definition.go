@@ -58,6 +58,9 @@ type Definition[I any, D any, O any] struct {
 	ReadRoles []string
 	// Policies are the type's SLA policies.
 	Policies []Policy
+	// Calendars are the calendars the type's code reads by name, beside its
+	// policies' (a case's snapshot holds only these and its policies').
+	Calendars []string
 	// Events are the events people may send.
 	Events []EventSpec
 	// New builds the behaviour of a running case on the shared core. It may
@@ -149,7 +152,7 @@ type Env[D any, O any] struct {
 func Define[I any, D any, O any, PI Intake[I]](d Definition[I, D, O]) *CaseType {
 	ct := &CaseType{
 		Name: d.Name, Title: d.Title, Machine: d.Machine, IntakeRoles: d.IntakeRoles,
-		ReadRoles: d.ReadRoles, Policies: d.Policies, Events: d.Events,
+		ReadRoles: d.ReadRoles, Policies: d.Policies, Calendars: d.Calendars, Events: d.Events,
 		IntakeType:    reflect.TypeFor[I](),
 		DirectoryType: reflect.TypeFor[D](),
 		OptionsType:   reflect.TypeFor[O](),
@@ -186,7 +189,7 @@ func Define[I any, D any, O any, PI Intake[I]](d Definition[I, D, O]) *CaseType 
 		if err != nil {
 			return nil, err
 		}
-		return Env[D, O]{Calendars: s.Calendars, Directory: dir, Options: opts}, nil
+		return Env[D, O]{Calendars: ct.EnvCalendars(s.Calendars), Directory: dir, Options: opts}, nil
 	}
 	ct.newInput = func(meta CaseMeta, intake any, env any) any {
 		return &CaseInput[I, D, O]{Case: meta, Intake: *intake.(*I), Env: env.(Env[D, O])}

@@ -87,7 +87,21 @@ func (h *CaseHarness) Begin(at time.Time) { h.Env.SetStartTime(at) }
 
 // Start runs a case of the type named by the input's meta in env.
 func (h *CaseHarness) Start(env *testsuite.TestWorkflowEnvironment, caseType string, input any) {
+	ct, ok := Lookup(caseType)
+	h.Require().True(ok, "case type %s", caseType)
+	if in, ok := input.(typeCalendars); ok {
+		// A case carries only its type's part of the calendars (EnvCalendars):
+		// a test that needs another's fails as a case would.
+		in.keepTypeCalendars(ct)
+	}
 	env.ExecuteWorkflow(caseType, input)
+}
+
+// typeCalendars is a case input whose snapshot can be cut to its type's part.
+type typeCalendars interface{ keepTypeCalendars(ct *CaseType) }
+
+func (in *CaseInput[I, D, O]) keepTypeCalendars(ct *CaseType) {
+	in.Env.Calendars = ct.EnvCalendars(in.Env.Calendars)
 }
 
 // At runs fn when env's clock reaches t.
@@ -156,15 +170,18 @@ func (h *CaseHarness) ViewOf(env *testsuite.TestWorkflowEnvironment, v any) {
 	h.Require().NoError(val.Get(v))
 }
 
-// ResultOf decodes the view of env's ended case into v.
+// ResultOf decodes the view of env's ended case into v: the view query of the
+// closed case, whose result (release2612) is its identity and final state only.
 func (h *CaseHarness) ResultOf(env *testsuite.TestWorkflowEnvironment, v any) {
 	h.Require().True(env.IsWorkflowCompleted())
 	h.Require().NoError(env.GetWorkflowError())
-	var res struct {
-		View json.RawMessage `json:"view"`
-	}
+	var res CaseResult
 	h.Require().NoError(env.GetWorkflowResult(&res))
-	h.Require().NoError(json.Unmarshal(res.View, v))
+	h.Require().Nil(res.View, "a case started on this code returns no view")
+	h.ViewOf(env, v)
+	var view CaseView
+	h.ViewOf(env, &view)
+	h.Require().Equal(CaseResult{ID: view.ID, Type: view.Type, State: view.State, Closed: view.Closed}, res)
 }
 
 // Letters are the letters sent whose subject contains part.

@@ -83,7 +83,7 @@ const (
 // newPLCCase builds a product-liability case (seed 000) from its intake.
 func newPLCCase(ctx workflow.Context, c *caseCore, in *PLCInput) (Behaviour, error) {
 	w := &plcCase{caseCore: c, in: in, dir: &in.Env.Directory,
-		seed: workflow.GetVersion(ctx, plcSeedChange, workflow.DefaultVersion, plcSeedV1)}
+		seed: c.changeVersion(ctx, plcSeedChange, plcSeedV1)}
 	w.data = PLCData{Intake: in.Intake, Recommendations: PLCRecommendations, EscalationLevel: -1, CallAttempts: []CallAttempt{}}
 	for _, d := range PLCDocuments {
 		// A missing refusal decision is awaited for a fire only (an unknown

@@ -85,7 +85,7 @@ const (
 // Each unresolved remediation cycle ends the run, which continues as new with
 // the case's state, so a claim may loop any number of times with a bounded history.
 func newClaimCase(ctx workflow.Context, c *caseCore, in *ClaimInput) (Behaviour, error) {
-	w := &claimCase{caseCore: c, in: in, seed: workflow.GetVersion(ctx, claimSeedChange, workflow.DefaultVersion, claimSeedV1)}
+	w := &claimCase{caseCore: c, in: in, seed: c.changeVersion(ctx, claimSeedChange, claimSeedV1)}
 	if carried := in.carried(); in.Carry != nil && carried != nil {
 		if err := json.Unmarshal(carried, &w.data); err != nil {
 			return nil, fmt.Errorf("unable to restore the claim's data: %w", err)

@@ -30,6 +30,9 @@ func TestReclamationReplayAcrossContinueAsNew(t *testing.T) {
 		// Recorded under caseflow-claim-seed 1.
 		{"reclamation_seed_v1_run1_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
 		{"reclamation_seed_v1_run2_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
+		// Recorded under caseflow-release 1 (one marker for every change ID).
+		{"reclamation_release_run1_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
+		{"reclamation_release_run2_history.json", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
 	}
 	for _, run := range runs {
 		t.Run(run.file, func(t *testing.T) {

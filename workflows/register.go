@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/caseflow/caseflow/internal/calendar"
 	"reflect"
 	"slices"
 
@@ -45,6 +46,9 @@ type CaseType struct {
 	Events     []EventSpec
 	// Policies are the type's SLA policies.
 	Policies []Policy
+	// Calendars are the calendars the type's code reads by name, beside its
+	// policies'.
+	Calendars []string
 	// Directory and Options are the keys of the config's directory and options
 	// sections the type reads; DirectoryType and OptionsType hold them all.
 	Directory     []SettingKey
@@ -75,6 +79,17 @@ func SearchAttributeTypes() map[string]enumspb.IndexedValueType {
 		out[k.GetName()] = k.GetValueType()
 	}
 	return out
+}
+
+// EnvCalendars is the part of a deployment's calendars a case of the type
+// carries in its snapshot: its policies, the calendars they count on and the
+// ones its code reads by name — not every type's (a third of a PLC's input).
+func (t *CaseType) EnvCalendars(all *calendar.Set) *calendar.Set {
+	names := make([]string, len(t.Policies))
+	for i, p := range t.Policies {
+		names[i] = p.Name
+	}
+	return all.Subset(names, t.Calendars...)
 }
 
 // CanOpen reports whether role may open a case of this type.

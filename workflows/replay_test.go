@@ -52,12 +52,16 @@ func replayConverter(t *testing.T) converter.DataConverter {
 // clear) its path is known by, so a re-recording that lost the path fails here.
 func TestRecordedPathsAreCovered(t *testing.T) {
 	state := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(`"` + s + `"`)) }
+	versions := func(v string) string { return base64.StdEncoding.EncodeToString([]byte(`["` + v + `"]`)) }
 	for file, wants := range map[string][]string{
 		"plc_redirect_history.json":               {state("redirected_b2b")},
 		"plc_failed_side_effect_history.json":     {"EVENT_TYPE_ACTIVITY_TASK_FAILED", "PermanentFailure", state("closed_not_plc")},
 		"plc_escalation_history.json":             {"EVENT_TYPE_TIMER_FIRED", state("escalating"), state("closed")},
 		"reclamation_reminders_run1_history.json": {"EVENT_TYPE_TIMER_FIRED", "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW"},
 		"reclamation_reminders_run2_history.json": {state("closed")},
+		// One change version for every change ID of the release (case.go).
+		"plc_release_history.json":              {versions("caseflow-release-1"), state("closed")},
+		"reclamation_release_run1_history.json": {versions("caseflow-release-1"), "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW"},
 	} {
 		raw, err := os.ReadFile(filepath.Join("testdata", file))
 		require.NoError(t, err)

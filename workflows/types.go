@@ -129,9 +129,15 @@ type CaseLink struct {
 	Relation string `json:"relation"`
 }
 
-// CaseResult is what a case workflow returns when it ends.
+// CaseResult is what a case workflow returns when it ends: since release2612
+// the case's identity and final state, its view read by the view query (a
+// worker answers it for a closed case too); before, the whole final view.
 type CaseResult struct {
-	View CaseView `json:"view"`
+	View   *CaseView `json:"view,omitempty"`
+	ID     string    `json:"id,omitempty"`
+	Type   string    `json:"type,omitempty"`
+	State  string    `json:"state,omitempty"`
+	Closed bool      `json:"closed,omitempty"`
 }
 
 // Contact is a person or mailbox of the directory: a building block of the

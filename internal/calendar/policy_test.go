@@ -152,3 +152,26 @@ func policySet() *Set {
 	}
 	return s
 }
+
+func TestSubsetKeepsThePoliciesAndTheirCalendars(t *testing.T) {
+	s := Default()
+	s.Policies["verdict"] = Policy{Name: "verdict", Amount: 3, Unit: WorkingHours, Calendar: DefaultCalendar}
+	s.Policies["quiet"] = Policy{Name: "quiet", Amount: 30, Unit: Days, Calendar: AllDayCalendar}
+	s.Policies["lead"] = Policy{Name: "lead", Amount: 2, Unit: WorkingDays, Calendar: BusinessLineCalendar}
+
+	sub := s.Subset([]string{"verdict", "unknown"})
+	assert.Equal(t, map[string]Policy{"verdict": s.Policies["verdict"]}, sub.Policies)
+	assert.Equal(t, []string{DefaultCalendar}, sortedKeys(sub.Calendars), "only the verdict's calendar")
+	d, err := sub.Due("verdict", time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	want, err := s.Due("verdict", time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	assert.Equal(t, want, d, "the subset computes what the whole set does")
+	_, err = sub.Due("quiet", time.Now())
+	assert.ErrorContains(t, err, `unknown SLA policy "quiet"`)
+
+	sub = s.Subset([]string{"quiet"}, BusinessLineCalendar, "mars")
+	assert.Equal(t, []string{AllDayCalendar, BusinessLineCalendar}, sortedKeys(sub.Calendars), "the policy's and the named one; an unknown name is left out")
+	require.NoError(t, sub.Validate())
+	assert.Len(t, s.Policies, 3, "the set itself is untouched")
+}

@@ -140,6 +140,29 @@ func (s *Set) Validate() error {
 	return nil
 }
 
+// Subset is the part of s a case type reads: the named policies and the
+// calendars they count on, plus the calendars named in extra (those a type's
+// code reads by name). A name s does not hold is left out; the calendars and
+// policies are shared with s, not copied (a Set is read-only once built).
+func (s *Set) Subset(policies []string, extra ...string) *Set {
+	out := &Set{Calendars: map[string]*Calendar{}, Policies: map[string]Policy{}}
+	addCalendar := func(name string) {
+		if c := s.Calendars[name]; c != nil {
+			out.Calendars[name] = c
+		}
+	}
+	for _, name := range policies {
+		if p, ok := s.Policies[name]; ok {
+			out.Policies[name] = p
+			addCalendar(p.Calendar)
+		}
+	}
+	for _, name := range extra {
+		addCalendar(name)
+	}
+	return out
+}
+
 // Calendar returns the named calendar; the error names it and the known ones.
 func (s *Set) Calendar(name string) (*Calendar, error) {
 	if c := s.Calendars[name]; c != nil {

@@ -214,8 +214,10 @@ func (s *Server) caseView(ctx context.Context, wid, runID string) (workflows.Cas
 func (s *Server) foundView(ctx context.Context, c *foundCase) (workflows.CaseView, error) {
 	if c.Status == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 		var res workflows.CaseResult
-		if err := s.tc.GetWorkflow(ctx, c.WfID, c.RunID).Get(ctx, &res); err == nil && res.View.State != "" {
-			return res.View, nil
+		// A case started before release2612 returns its whole view; a later
+		// one its state only, and its view is read by query.
+		if err := s.tc.GetWorkflow(ctx, c.WfID, c.RunID).Get(ctx, &res); err == nil && res.View != nil && res.View.State != "" {
+			return *res.View, nil
 		}
 	}
 	return s.caseView(ctx, c.WfID, c.RunID)

@@ -110,20 +110,21 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.NotEmpty(t, outbox)
 
-	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_seed_slim_history.json")
+	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_release_history.json")
 	assertSlimHistory(t, h, workflows.WorkflowID("plc", id))
 	assertNoPersonalDataInTemporal(t, h)
 }
 
 // assertSlimHistory checks what a case keeps in its history (the caseflow-slim
-// change): at most one search-attribute upsert of its own per workflow task
-// (the SDK's TemporalChangeVersion upserts aside), update results that are not
-// the whole view, and a visibility record in step with the closed case.
+// and caseflow-release changes): one version marker and its one
+// TemporalChangeVersion upsert, at most one search-attribute upsert of its own
+// per workflow task, update results and a workflow result that are not the
+// whole view, and a visibility record in step with the closed case.
 func assertSlimHistory(t *testing.T, h *harness, wid string) {
 	t.Helper()
 	ctx := context.Background()
 	iter := h.client.GetWorkflowHistory(ctx, wid, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	upserts, tasks, inTask := 0, 0, 0
+	upserts, tasks, inTask, markers, versionUpserts := 0, 0, 0, 0, 0
 	for iter.HasNext() {
 		ev, err := iter.Next()
 		require.NoError(t, err)
@@ -131,9 +132,18 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 			tasks++
 			inTask = 0
+		case enumspb.EVENT_TYPE_MARKER_RECORDED:
+			markers++
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+			size := 0
+			for _, p := range ev.GetWorkflowExecutionCompletedEventAttributes().GetResult().GetPayloads() {
+				size += len(p.GetData())
+			}
+			assert.Less(t, size, 512, "event %d: the case's result is its state, not the view", ev.GetEventId())
 		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
 			fields := ev.GetUpsertWorkflowSearchAttributesEventAttributes().GetSearchAttributes().GetIndexedFields()
 			if _, sdk := fields["TemporalChangeVersion"]; sdk {
+				versionUpserts++
 				continue
 			}
 			upserts++
@@ -148,6 +158,8 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 		}
 	}
 	assert.Positive(t, upserts)
+	assert.Equal(t, 1, markers, "one version marker: the release's")
+	assert.Equal(t, 1, versionUpserts, "one TemporalChangeVersion upsert: the release's")
 	t.Logf("%d search-attribute upserts in %d workflow tasks", upserts, tasks)
 	require.Eventually(t, func() bool {
 		resp, err := h.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{

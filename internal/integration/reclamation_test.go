@@ -192,8 +192,8 @@ func TestReclamationThroughTheAPI(t *testing.T) {
 	}
 	assert.Equal(t, want, numbers)
 
-	recordRun(t, h, wid, run1, "reclamation_seed_v1_run1_history.json")
-	recordRun(t, h, wid, run2, "reclamation_seed_v1_run2_history.json")
+	recordRun(t, h, wid, run1, "reclamation_release_run1_history.json")
+	recordRun(t, h, wid, run2, "reclamation_release_run2_history.json")
 }
 
 // concurrentClaims opens n claims at once and returns their claim numbers.
