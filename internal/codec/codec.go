@@ -7,17 +7,27 @@
 // rotation stay readable while their key is kept. Handler serves the same codec over
 // HTTP for the Temporal UI and CLI.
 //
+// A payload whose encoding is large enough to gain is deflated before it is
+// sealed (compress/flate): a case's input and its letters are JSON that
+// compresses to about a third, and history bytes are what the server writes,
+// keeps and replays. Payloads sealed before compression existed, or too small
+// to gain, are sealed as they are; Decode reads both.
+//
 // Search attributes never pass through the codec: the server must index them, so
 // they are stored in clear and must not carry personal data.
 package codec
 
 import (
+	"bytes"
+	"compress/flate"
 	"crypto/aes"
 	"crypto/cipher"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
+	"sync"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
@@ -150,6 +160,7 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 		if err != nil {
 			return nil, fmt.Errorf("codec: unable to marshal payload: %w", err)
 		}
+		plain = deflate(plain)
 		out[i] = &commonpb.Payload{
 			Metadata: map[string][]byte{
 				converter.MetadataEncoding: []byte(EncodingEncrypted),
@@ -182,11 +193,73 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 		if err != nil {
 			return nil, &UndecryptableError{KeyID: string(id), msg: fmt.Sprintf("unable to decrypt payload with key ID %q (wrong key or tampered payload)", id), err: err}
 		}
+		if plain, err = inflate(plain); err != nil {
+			return nil, &UndecryptableError{KeyID: string(id), msg: fmt.Sprintf("unable to inflate payload decrypted with key ID %q", id), err: err}
+		}
 		decoded := &commonpb.Payload{}
 		if err := proto.Unmarshal(plain, decoded); err != nil {
 			return nil, &UndecryptableError{KeyID: string(id), msg: fmt.Sprintf("unable to unmarshal payload decrypted with key ID %q", id), err: err}
 		}
 		out[i] = decoded
+	}
+	return out, nil
+}
+
+// deflatedMark starts a sealed plaintext that is deflated. A marshalled
+// Payload never starts with it: its first byte is a field's tag, and field
+// number 0 does not exist (an empty Payload marshals to no bytes).
+const deflatedMark = 0x00
+
+// minDeflate is the smallest encoding worth deflating: below it the deflate
+// stream's own framing eats the gain.
+const minDeflate = 256
+
+// deflaters reuse flate writers: a new one allocates its window (~1 MiB at
+// level 9, a few hundred KiB at BestSpeed).
+var deflaters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.BestSpeed)
+	return w
+}}
+
+// deflate returns plain deflated behind deflatedMark, or plain itself when it
+// is small or does not shrink.
+func deflate(plain []byte) []byte {
+	if len(plain) < minDeflate {
+		return plain
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(plain) / 2)
+	buf.WriteByte(deflatedMark)
+	w := deflaters.Get().(*flate.Writer)
+	defer deflaters.Put(w)
+	w.Reset(&buf)
+	if _, err := w.Write(plain); err != nil {
+		return plain
+	}
+	if err := w.Close(); err != nil || buf.Len() >= len(plain) {
+		return plain
+	}
+	return buf.Bytes()
+}
+
+// maxInflated bounds what a deflated payload may inflate to: Temporal's limit
+// of a payload is 2 MiB, and a sealed payload only this codec wrote is opened
+// here, so a larger one is corrupt, not a case.
+const maxInflated = 8 << 20
+
+// inflate undoes deflate; a plaintext without the mark is returned as it is.
+func inflate(plain []byte) ([]byte, error) {
+	if len(plain) == 0 || plain[0] != deflatedMark {
+		return plain, nil
+	}
+	r := flate.NewReader(bytes.NewReader(plain[1:]))
+	defer r.Close()
+	out, err := io.ReadAll(io.LimitReader(r, maxInflated+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > maxInflated {
+		return nil, fmt.Errorf("inflates past %d bytes", maxInflated)
 	}
 	return out, nil
 }

@@ -2,6 +2,8 @@ package codec_test
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -631,4 +633,61 @@ func post(t *testing.T, url string, body []byte) (int, string) {
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return resp.StatusCode, string(b)
+}
+
+// sealAsBefore seals plain with key(1) as the codec did before it deflated:
+// the whole marshalled payload, nothing in front.
+func sealAsBefore(t *testing.T, plain []byte) *commonpb.Payload {
+	t.Helper()
+	block, err := aes.NewCipher(key(1))
+	require.NoError(t, err)
+	aead, err := cipher.NewGCMWithRandomNonce(block)
+	require.NoError(t, err)
+	return &commonpb.Payload{
+		Metadata: map[string][]byte{converter.MetadataEncoding: []byte(codec.EncodingEncrypted), codec.MetadataKeyID: []byte("k1")},
+		Data:     aead.Seal(nil, nil, plain, nil),
+	}
+}
+
+func TestLargePayloadsAreDeflatedBeforeSealing(t *testing.T) {
+	c := newCodec(t, "k1", "k1")
+	big := testCaller()
+	big.Name = strings.Repeat("Холодильник задымился и загорелся, повреждён кухонный гарнитур. ", 60)
+	for _, tt := range []struct {
+		name   string
+		value  caller
+		shrink bool
+	}{{"large", big, true}, {"small", testCaller(), false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			clear := mustPayload(t, tt.value)
+			plain, err := proto.Marshal(clear)
+			require.NoError(t, err)
+			enc, err := c.Encode([]*commonpb.Payload{clear})
+			require.NoError(t, err)
+			if tt.shrink {
+				require.Less(t, len(enc[0].Data), len(plain)/4, "a repetitive %d-byte payload is sealed deflated", len(plain))
+			} else {
+				require.Len(t, enc[0].Data, 12+len(plain)+16, "a small payload is sealed as it is")
+			}
+			requireNoPersonalData(t, enc[0])
+			dec, err := c.Decode(enc)
+			require.NoError(t, err)
+			require.True(t, proto.Equal(clear, dec[0]))
+		})
+	}
+
+	t.Run("sealed before deflating existed", func(t *testing.T) {
+		clear := mustPayload(t, big)
+		plain, err := proto.Marshal(clear)
+		require.NoError(t, err)
+		dec, err := c.Decode([]*commonpb.Payload{sealAsBefore(t, plain)})
+		require.NoError(t, err)
+		require.True(t, proto.Equal(clear, dec[0]))
+	})
+	t.Run("a corrupt deflate stream", func(t *testing.T) {
+		_, err := c.Decode([]*commonpb.Payload{sealAsBefore(t, []byte{0x00, 0xff, 0xfe, 0x01})})
+		require.ErrorContains(t, err, `unable to inflate payload decrypted with key ID "k1"`)
+		var ue *codec.UndecryptableError
+		require.ErrorAs(t, err, &ue)
+	})
 }
