@@ -221,6 +221,10 @@ var deflaters = sync.Pool{New: func() any {
 	return w
 }}
 
+// inflaters reuse flate readers (a replay inflates every payload of a
+// history; a new reader allocates its window and tables).
+var inflaters sync.Pool
+
 // deflate returns plain deflated behind deflatedMark, or plain itself when it
 // is small or does not shrink.
 func deflate(plain []byte) []byte {
@@ -252,8 +256,14 @@ func inflate(plain []byte) ([]byte, error) {
 	if len(plain) == 0 || plain[0] != deflatedMark {
 		return plain, nil
 	}
-	r := flate.NewReader(bytes.NewReader(plain[1:]))
-	defer r.Close()
+	src := bytes.NewReader(plain[1:])
+	r, _ := inflaters.Get().(io.ReadCloser)
+	if r == nil {
+		r = flate.NewReader(src)
+	} else if err := r.(flate.Resetter).Reset(src, nil); err != nil {
+		return nil, err
+	}
+	defer inflaters.Put(r)
 	out, err := io.ReadAll(io.LimitReader(r, maxInflated+1))
 	if err != nil {
 		return nil, err
