@@ -7,28 +7,25 @@
 // rotation stay readable while their key is kept. Handler serves the same codec over
 // HTTP for the Temporal UI and CLI.
 //
-// A payload whose encoding is large enough to gain is deflated before it is
-// sealed (compress/flate): a case's input and its letters are JSON that
-// compresses to about a third, and history bytes are what the server writes,
-// keeps and replays. Payloads sealed before compression existed, or too small
-// to gain, are sealed as they are; Decode reads both.
+// A payload whose encoding is large enough to gain is compressed (zstd) before
+// it is sealed: a case's input and its letters are JSON that compresses to
+// about a third, and history bytes are what the server writes, keeps and
+// replays. Payloads sealed before compression existed, or too small to gain,
+// are sealed as they are; Decode reads both.
 //
 // Search attributes never pass through the codec: the server must index them, so
 // they are stored in clear and must not carry personal data.
 package codec
 
 import (
-	"bytes"
-	"compress/flate"
 	"crypto/aes"
 	"crypto/cipher"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
-	"sync"
 
+	"github.com/klauspost/compress/zstd"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -160,7 +157,7 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 		if err != nil {
 			return nil, fmt.Errorf("codec: unable to marshal payload: %w", err)
 		}
-		plain = deflate(plain)
+		plain = compress(plain)
 		out[i] = &commonpb.Payload{
 			Metadata: map[string][]byte{
 				converter.MetadataEncoding: []byte(EncodingEncrypted),
@@ -193,8 +190,8 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 		if err != nil {
 			return nil, &UndecryptableError{KeyID: string(id), msg: fmt.Sprintf("unable to decrypt payload with key ID %q (wrong key or tampered payload)", id), err: err}
 		}
-		if plain, err = inflate(plain); err != nil {
-			return nil, &UndecryptableError{KeyID: string(id), msg: fmt.Sprintf("unable to inflate payload decrypted with key ID %q", id), err: err}
+		if plain, err = decompress(plain); err != nil {
+			return nil, &UndecryptableError{KeyID: string(id), msg: fmt.Sprintf("unable to decompress payload decrypted with key ID %q", id), err: err}
 		}
 		decoded := &commonpb.Payload{}
 		if err := proto.Unmarshal(plain, decoded); err != nil {
@@ -205,73 +202,51 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 	return out, nil
 }
 
-// deflatedMark starts a sealed plaintext that is deflated. A marshalled
-// Payload never starts with it: its first byte is a field's tag, and field
-// number 0 does not exist (an empty Payload marshals to no bytes).
-const deflatedMark = 0x00
+// compressedMark starts a sealed plaintext that is compressed (a zstd frame).
+// A marshalled Payload never starts with it: its first byte is a field's tag,
+// and field number 0 does not exist (an empty Payload marshals to no bytes).
+const compressedMark = 0x00
 
-// minDeflate is the smallest encoding worth deflating: below it the deflate
-// stream's own framing eats the gain.
-const minDeflate = 256
+// minCompress is the smallest encoding worth compressing: below it a few
+// hundred bytes are saved for a fixed cost of microseconds per payload, paid
+// again on each replay (which re-encodes every activity input).
+const minCompress = 512
 
-// deflaters reuse flate writers: a new one allocates its window (~1 MiB at
-// level 9, a few hundred KiB at BestSpeed).
-var deflaters = sync.Pool{New: func() any {
-	w, _ := flate.NewWriter(nil, flate.BestSpeed)
-	return w
-}}
+// maxDecompressed bounds what a compressed payload may expand to: Temporal's
+// limit of a payload is 2 MiB, and a sealed payload only this codec wrote is
+// opened here, so a larger one is corrupt, not a case.
+const maxDecompressed = 8 << 20
 
-// inflaters reuse flate readers (a replay inflates every payload of a
-// history; a new reader allocates its window and tables).
-var inflaters sync.Pool
+// zstd's encoder and decoder are safe for concurrent EncodeAll and DecodeAll
+// and keep their state between calls: a payload costs a few microseconds, not
+// a new compressor's tables (a replay re-encodes every activity input).
+var (
+	compressor, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest),
+		// The AEAD authenticates the whole plaintext already.
+		zstd.WithEncoderCRC(false), zstd.WithZeroFrames(true))
+	decompressor, _ = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxDecompressed),
+		zstd.WithDecoderConcurrency(0))
+)
 
-// deflate returns plain deflated behind deflatedMark, or plain itself when it
-// is small or does not shrink.
-func deflate(plain []byte) []byte {
-	if len(plain) < minDeflate {
+// compress returns plain compressed behind compressedMark, or plain itself
+// when it is small or does not shrink.
+func compress(plain []byte) []byte {
+	if len(plain) < minCompress {
 		return plain
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(plain) / 2)
-	buf.WriteByte(deflatedMark)
-	w := deflaters.Get().(*flate.Writer)
-	defer deflaters.Put(w)
-	w.Reset(&buf)
-	if _, err := w.Write(plain); err != nil {
+	out := compressor.EncodeAll(plain, append(make([]byte, 0, len(plain)/2), compressedMark))
+	if len(out) >= len(plain) {
 		return plain
 	}
-	if err := w.Close(); err != nil || buf.Len() >= len(plain) {
-		return plain
-	}
-	return buf.Bytes()
+	return out
 }
 
-// maxInflated bounds what a deflated payload may inflate to: Temporal's limit
-// of a payload is 2 MiB, and a sealed payload only this codec wrote is opened
-// here, so a larger one is corrupt, not a case.
-const maxInflated = 8 << 20
-
-// inflate undoes deflate; a plaintext without the mark is returned as it is.
-func inflate(plain []byte) ([]byte, error) {
-	if len(plain) == 0 || plain[0] != deflatedMark {
+// decompress undoes compress; a plaintext without the mark is returned as it is.
+func decompress(plain []byte) ([]byte, error) {
+	if len(plain) == 0 || plain[0] != compressedMark {
 		return plain, nil
 	}
-	src := bytes.NewReader(plain[1:])
-	r, _ := inflaters.Get().(io.ReadCloser)
-	if r == nil {
-		r = flate.NewReader(src)
-	} else if err := r.(flate.Resetter).Reset(src, nil); err != nil {
-		return nil, err
-	}
-	defer inflaters.Put(r)
-	out, err := io.ReadAll(io.LimitReader(r, maxInflated+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(out) > maxInflated {
-		return nil, fmt.Errorf("inflates past %d bytes", maxInflated)
-	}
-	return out, nil
+	return decompressor.DecodeAll(plain[1:], nil)
 }
 
 // FailureConverter moves failure messages and stack traces into an encrypted

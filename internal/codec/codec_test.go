@@ -635,7 +635,7 @@ func post(t *testing.T, url string, body []byte) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// sealAsBefore seals plain with key(1) as the codec did before it deflated:
+// sealAsBefore seals plain with key(1) as the codec did before it compressed:
 // the whole marshalled payload, nothing in front.
 func sealAsBefore(t *testing.T, plain []byte) *commonpb.Payload {
 	t.Helper()
@@ -649,7 +649,7 @@ func sealAsBefore(t *testing.T, plain []byte) *commonpb.Payload {
 	}
 }
 
-func TestLargePayloadsAreDeflatedBeforeSealing(t *testing.T) {
+func TestLargePayloadsAreCompressedBeforeSealing(t *testing.T) {
 	c := newCodec(t, "k1", "k1")
 	big := testCaller()
 	big.Name = strings.Repeat("Холодильник задымился и загорелся, повреждён кухонный гарнитур. ", 60)
@@ -665,7 +665,7 @@ func TestLargePayloadsAreDeflatedBeforeSealing(t *testing.T) {
 			enc, err := c.Encode([]*commonpb.Payload{clear})
 			require.NoError(t, err)
 			if tt.shrink {
-				require.Less(t, len(enc[0].Data), len(plain)/4, "a repetitive %d-byte payload is sealed deflated", len(plain))
+				require.Less(t, len(enc[0].Data), len(plain)/4, "a repetitive %d-byte payload is sealed compressed", len(plain))
 			} else {
 				require.Len(t, enc[0].Data, 12+len(plain)+16, "a small payload is sealed as it is")
 			}
@@ -676,7 +676,7 @@ func TestLargePayloadsAreDeflatedBeforeSealing(t *testing.T) {
 		})
 	}
 
-	t.Run("sealed before deflating existed", func(t *testing.T) {
+	t.Run("sealed before compression existed", func(t *testing.T) {
 		clear := mustPayload(t, big)
 		plain, err := proto.Marshal(clear)
 		require.NoError(t, err)
@@ -684,9 +684,9 @@ func TestLargePayloadsAreDeflatedBeforeSealing(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, proto.Equal(clear, dec[0]))
 	})
-	t.Run("a corrupt deflate stream", func(t *testing.T) {
+	t.Run("a corrupt compressed frame", func(t *testing.T) {
 		_, err := c.Decode([]*commonpb.Payload{sealAsBefore(t, []byte{0x00, 0xff, 0xfe, 0x01})})
-		require.ErrorContains(t, err, `unable to inflate payload decrypted with key ID "k1"`)
+		require.ErrorContains(t, err, `unable to decompress payload decrypted with key ID "k1"`)
 		var ue *codec.UndecryptableError
 		require.ErrorAs(t, err, &ue)
 	})
