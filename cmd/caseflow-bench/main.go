@@ -58,6 +58,7 @@ func newCmd(stdout, stderr io.Writer) *ffcli.Command {
 		scale      = fs.Int("scale", 0, "instead of the comparison, park this many caseflow PLC cases on the caches caseflow dev uses and report RSS at 1k, 10k, 30k, 100k and N, then an evicted case's event latency")
 		wfCache    = fs.Int("workflow-cache", 0, "cases the workers keep in memory (default caseflow dev's, 1000)")
 		execCache  = fs.Int("execution-cache", 0, "executions the embedded server keeps cached (default caseflow dev's, 4096)")
+		partitions = fs.Int("partitions", 0, "task queue partitions of the embedded server (default Temporal's, 4)")
 		consult    = fs.Bool("consultation", false, "also measure consultations, open to complete, against a bare workflow of their shape (about 30 s a mode)")
 	)
 	return &ffcli.Command{
@@ -73,7 +74,7 @@ func newCmd(stdout, stderr io.Writer) *ffcli.Command {
 			opts := bench.Options{
 				Quick: *quick, Parked: *parked, Latency: *latency, InFlight: *inFlight,
 				Duration: *duration, Rounds: *rounds, Progress: stderr, Consultation: *consult,
-				WorkflowCache: *wfCache, ExecutionCache: *execCache,
+				WorkflowCache: *wfCache, ExecutionCache: *execCache, Partitions: *partitions,
 			}
 			switch strings.ToUpper(*sync) {
 			case "":

@@ -86,6 +86,9 @@ type Options struct {
 	// server's caches; default caseflow dev's (workflows.DefaultWorkflowCache,
 	// devserver.DefaultExecutionCache).
 	WorkflowCache, ExecutionCache int
+	// Partitions, when positive, is the embedded server's task queue
+	// partitions (Temporal's default 4).
+	Partitions int
 }
 
 // loads are the arrival rates of the latency scenario, as fractions of the
@@ -169,7 +172,7 @@ func Run(ctx context.Context, o Options, stdout io.Writer) (Report, error) {
 		Machine: Machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH},
 		Settings: Settings{
 			Quick: o.Quick, LatencyMs: ms(o.Latency), InFlight: o.InFlight, DurationSeconds: o.Duration.Seconds(),
-			WarmupSeconds: o.Warmup.Seconds(), Parked: o.Parked, Rounds: o.Rounds, ReplayEvents: o.ReplayEvents,
+			WarmupSeconds: o.Warmup.Seconds(), Parked: o.Parked, Rounds: o.Rounds, ReplayEvents: o.ReplayEvents, Partitions: o.Partitions,
 		},
 	}
 	dir, cleanup, err := o.workDir()

@@ -74,7 +74,7 @@ func startHarness(ctx context.Context, dir, synchronous string, o *Options) (_ *
 		SearchAttributes: workflows.SearchAttributeTypes(), ExecutionCache: o.ExecutionCache,
 		// The SDK's workflow cache is process-wide and created by the first
 		// worker, which is one of the server's own: sized by Start, before it.
-		WorkflowCache: o.WorkflowCache,
+		WorkflowCache: o.WorkflowCache, TaskQueuePartitions: o.Partitions,
 	}); err != nil {
 		return nil, err
 	}

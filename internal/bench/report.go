@@ -37,7 +37,10 @@ type Settings struct {
 	WarmupSeconds   float64 `json:"warmup_s"`
 	Parked          int     `json:"parked"`
 	Rounds          int     `json:"rounds"`
-	ReplayEvents    int     `json:"replay_events"`
+	// Partitions is the embedded server's task queue partitions; 0 is
+	// Temporal's default (4).
+	Partitions   int `json:"partitions,omitempty"`
+	ReplayEvents int `json:"replay_events"`
 }
 
 // Result holds the scenarios of one synchronous mode.
@@ -289,6 +292,9 @@ func writeTable(w io.Writer, rep Report) {
 	s := rep.Settings
 	fmt.Fprintf(w, "caseflow-bench: mocked activity latency %gms, %d in flight, %gs runs after %gs warm-up, %d round(s) (A B, B A, …), %d CPUs, %s %s, %.0fs\n\n",
 		s.LatencyMs, s.InFlight, s.DurationSeconds, s.WarmupSeconds, s.Rounds, rep.Machine.CPUs, rep.Machine.Go, rep.Machine.OS, rep.Seconds)
+	if s.Partitions > 0 {
+		fmt.Fprintf(w, "task queue partitions: %d (Temporal's default 4)\n\n", s.Partitions)
+	}
 	cols := []string{"sync", "figure", "caseflow", "baseline", "caseflow ÷ baseline"}
 	var cells [][]string
 	for _, r := range rows(rep) {

@@ -101,6 +101,10 @@ type Options struct {
 	// that many open workflows it evicts none, and every one keeps its
 	// coroutines). 0 leaves the size as set before Start.
 	WorkflowCache int
+	// TaskQueuePartitions, when positive, is the number of partitions of every
+	// task queue (Temporal's default is 4, for spreading a queue over matching
+	// hosts; the embedded server has one).
+	TaskQueuePartitions int
 }
 
 // DefaultExecutionCache is Options.ExecutionCache's default, a bound instead of
@@ -180,7 +184,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		// Before the server's own SDK workers create the process's cache.
 		worker.SetStickyWorkflowCacheSize(opts.WorkflowCache)
 	}
-	srv, err := newTemporal(serverConfig(st, feIP, fePort, ports), logger, opts.ExecutionCache)
+	srv, err := newTemporal(serverConfig(st, feIP, fePort, ports), logger, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +293,7 @@ func (o *Options) setDefaults() error {
 }
 
 // newTemporal builds a server with static membership from c's service ports.
-func newTemporal(c *config.Config, logger *serverLogger, executionCache int) (temporal.Server, error) {
+func newTemporal(c *config.Config, logger *serverLogger, opts Options) (temporal.Server, error) {
 	host := func(svc primitives.ServiceName) static.Hosts {
 		rpc := c.Services[string(svc)].RPC
 		return static.SingleLocalHost(dialHost(rpc.BindOnIP, rpc.GRPCPort))
@@ -304,7 +308,7 @@ func newTemporal(c *config.Config, logger *serverLogger, executionCache int) (te
 			primitives.WorkerService:   host(primitives.WorkerService),
 		}),
 		temporal.WithLogger(logger),
-		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
+		temporal.WithDynamicConfigClient(withPartitions(opts.TaskQueuePartitions, dynamicconfig.StaticClient{
 			// Search attributes added while running are visible at once.
 			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
 			// The UI lists workflows often; the default limit throttles it.
@@ -323,13 +327,23 @@ func newTemporal(c *config.Config, logger *serverLogger, executionCache int) (te
 			dynamicconfig.OutboundProcessorMaxPollHostRPS.Key():   1000,
 			// The execution cache is bounded by Options.ExecutionCache, not by
 			// Temporal's 128,000 entries: an open case costs no memory once evicted.
-			dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): executionCache,
-		}),
+			dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): opts.ExecutionCache,
+		})),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("unable to build temporal server: %w", err)
 	}
 	return srv, nil
+}
+
+// withPartitions sets every task queue's read and write partitions to n when
+// n is positive.
+func withPartitions(n int, c dynamicconfig.StaticClient) dynamicconfig.StaticClient {
+	if n > 0 {
+		c[dynamicconfig.MatchingNumTaskqueueReadPartitions.Key()] = n
+		c[dynamicconfig.MatchingNumTaskqueueWritePartitions.Key()] = n
+	}
+	return c
 }
 
 // serverConfig is the static config of a single-host, single-shard cluster.
