@@ -93,7 +93,9 @@ const (
 // change IDs of a release into one: a case started on this code records one
 // version marker, and one TemporalChangeVersion upsert, instead of one per
 // change ID it meets. A run started before it has no marker of releaseChange:
-// it reads DefaultVersion there and asks each change ID as it did.
+// it reads DefaultVersion there and asks each change ID as it did. A later
+// change gets its own change ID, asked where its commands first differ
+// (changeVersion folds it into the next release's version the same way).
 const (
 	releaseChange = "caseflow-release"
 	// release2612: every change up to 2026-12 at its newest version —
