@@ -93,9 +93,10 @@ const (
 // change IDs of a release into one: a case started on this code records one
 // version marker, and one TemporalChangeVersion upsert, instead of one per
 // change ID it meets. A run started before it has no marker of releaseChange:
-// it reads DefaultVersion there and asks each change ID as it did. A later
-// change gets its own change ID, asked where its commands first differ
-// (changeVersion folds it into the next release's version the same way).
+// it reads DefaultVersion there and asks each change ID as it did. A change
+// made after release2612 asks its own change ID with workflow.GetVersion — not
+// changeVersion, which would hand it to cases started on release2612 that never
+// ran it — until a later release version folds it in the same way.
 const (
 	releaseChange = "caseflow-release"
 	// release2612: every change up to 2026-12 at its newest version —
@@ -629,9 +630,10 @@ func (c *caseCore) finish(ctx workflow.Context) (*CaseResult, error) {
 	return &CaseResult{View: &view}, nil
 }
 
-// changeVersion is the version of a change asked lazily (where its commands
-// first differ): the run's own for a run started before the release folded
-// it in, the release's for a run started after.
+// changeVersion is the version of a change release2612 folds in, asked where
+// its commands first differ: the run's own for a run started before the
+// release, the folded version for a run started on it. Only for the changes
+// listed at release2612.
 func (c *caseCore) changeVersion(ctx workflow.Context, change string, folded workflow.Version) workflow.Version {
 	if c.release >= release2612 {
 		return folded
