@@ -116,12 +116,8 @@ func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.S
 		lock:     workflow.NewMutex(ctx),
 		release:  workflow.GetVersion(ctx, releaseChange, workflow.DefaultVersion, release2612),
 	}
-	if c.release >= release2612 {
-		c.version, c.slim = coreV3, slimV1
-	} else {
-		c.version = workflow.GetVersion(ctx, coreChange, workflow.DefaultVersion, coreV3)
-		c.slim = workflow.GetVersion(ctx, slimChange, workflow.DefaultVersion, slimV1)
-	}
+	c.version = c.changeVersion(ctx, coreChange, coreV3)
+	c.slim = c.changeVersion(ctx, slimChange, slimV1)
 	c.flushCtx, _ = workflow.NewDisconnectedContext(ctx)
 	if c.version >= coreV1 {
 		// The intake's moment: the server's start of the workflow, however
@@ -622,11 +618,10 @@ func (c *caseCore) finish(ctx workflow.Context) (*CaseResult, error) {
 		// The close's change reaches visibility with the close.
 		c.flushSearch(ctx)
 	}
-	if c.release >= release2612 {
-		v := c.view()
-		return &CaseResult{ID: v.ID, Type: v.Type, State: v.State, Closed: v.Closed}, nil
-	}
 	view := c.view()
+	if c.release >= release2612 {
+		return &CaseResult{ID: view.ID, Type: view.Type, State: view.State, Closed: view.Closed}, nil
+	}
 	return &CaseResult{View: &view}, nil
 }
 
