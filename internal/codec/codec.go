@@ -11,7 +11,9 @@
 // it is sealed: a case's input and its letters are JSON that compresses to
 // about a third, and history bytes are what the server writes, keeps and
 // replays. Payloads sealed before compression existed, or too small to gain,
-// are sealed as they are; Decode reads both.
+// are sealed as they are; Decode reads both. A sealed payload's length then
+// says how repetitive its content is, as well as how long: visible to whoever
+// reads the Temporal database or history, never the content.
 //
 // Search attributes never pass through the codec: the server must index them, so
 // they are stored in clear and must not carry personal data.
