@@ -618,10 +618,11 @@ func (c *caseCore) finish(ctx workflow.Context) (*CaseResult, error) {
 		// The close's change reaches visibility with the close.
 		c.flushSearch(ctx)
 	}
-	view := c.view()
 	if c.release >= release2612 {
-		return &CaseResult{ID: view.ID, Type: view.Type, State: view.State, Closed: view.Closed}, nil
+		// Where the case ended, without building the view it no longer returns.
+		return &CaseResult{ID: c.meta.ID, Type: c.meta.Type, State: c.state(), Closed: c.terminal()}, nil
 	}
+	view := c.view()
 	return &CaseResult{View: &view}, nil
 }
 
