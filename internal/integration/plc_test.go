@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
@@ -135,11 +136,7 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 		case enumspb.EVENT_TYPE_MARKER_RECORDED:
 			markers++
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
-			size := 0
-			for _, p := range ev.GetWorkflowExecutionCompletedEventAttributes().GetResult().GetPayloads() {
-				size += len(p.GetData())
-			}
-			assert.Less(t, size, 512, "event %d: the case's result is its state, not the view", ev.GetEventId())
+			assert.Less(t, dataBytes(ev.GetWorkflowExecutionCompletedEventAttributes().GetResult()), 512, "event %d: the case's result is its state, not the view", ev.GetEventId())
 		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
 			fields := ev.GetUpsertWorkflowSearchAttributesEventAttributes().GetSearchAttributes().GetIndexedFields()
 			if _, sdk := fields["TemporalChangeVersion"]; sdk {
@@ -150,11 +147,7 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 			inTask++
 			assert.LessOrEqual(t, inTask, 1, "event %d: a second upsert in one workflow task", ev.GetEventId())
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
-			size := 0
-			for _, p := range ev.GetWorkflowExecutionUpdateCompletedEventAttributes().GetOutcome().GetSuccess().GetPayloads() {
-				size += len(p.GetData())
-			}
-			assert.Less(t, size, 1024, "event %d: an update's result is small, not the view", ev.GetEventId())
+			assert.Less(t, dataBytes(ev.GetWorkflowExecutionUpdateCompletedEventAttributes().GetOutcome().GetSuccess()), 1024, "event %d: an update's result is small, not the view", ev.GetEventId())
 		}
 	}
 	assert.Positive(t, upserts)
@@ -167,6 +160,15 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 		})
 		return err == nil && len(resp.GetExecutions()) == 1
 	}, 20*time.Second, 100*time.Millisecond, "the visibility record shows the closed state")
+}
+
+// dataBytes is the size of the payloads' data.
+func dataBytes(ps *commonpb.Payloads) int {
+	n := 0
+	for _, p := range ps.GetPayloads() {
+		n += len(p.GetData())
+	}
+	return n
 }
 
 // assertNoPersonalDataInTemporal scans Temporal's SQLite files for the
