@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -58,9 +59,18 @@ func (l *serverLogger) Panic(msg string, tags ...tag.Tag) {
 }
 
 // Fatal logs and exits, as the server's own zap logger does: the server relies on
-// Fatal not returning.
+// Fatal not returning. The line also goes straight to stderr, whatever the
+// level, quiet or handler: a handler may buffer (a test's log is printed when
+// the test ends, which it now never does) or drop it, and an exit with no
+// reason is the worst kind.
 func (l *serverLogger) Fatal(msg string, tags ...tag.Tag) {
 	l.emit(slog.LevelError, msg, tags)
+	var b strings.Builder
+	fmt.Fprintf(&b, "temporal server: fatal: %s", msg)
+	for _, a := range appendTags(slices.Clone(l.attrs), tags) {
+		fmt.Fprintf(&b, " %s", a)
+	}
+	fmt.Fprintln(os.Stderr, b.String())
 	os.Exit(1)
 }
 
