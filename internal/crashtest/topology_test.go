@@ -398,7 +398,7 @@ func (p topologyDBs) dsn(db string) string {
 // do, but in CI.
 func topologyPostgres(t *testing.T) topologyDBs {
 	t.Helper()
-	dsn, admin := pgtest.Admin(t)
+	dsn, admin := pgtest.Temporal(t)
 	base, err := url.Parse(dsn)
 	require.NoError(t, err)
 	name := fmt.Sprintf("caseflow_topology_%d_%s", os.Getpid(), randomHex(t, 4))

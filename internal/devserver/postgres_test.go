@@ -19,7 +19,7 @@ import (
 // but in CI.
 func postgresDB(t *testing.T) string {
 	t.Helper()
-	dsn, admin := pgtest.Admin(t)
+	dsn, admin := pgtest.Temporal(t)
 	name := fmt.Sprintf("caseflow_devserver_%d_%d", os.Getpid(), time.Now().UnixNano())
 	t.Cleanup(func() {
 		defer admin.Close()

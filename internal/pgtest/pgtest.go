@@ -2,6 +2,13 @@
 // CASEFLOW_TEST_POSTGRES (make test and .ci/run set it) and an admin
 // connection to it. Without one a test skips, saying why — except in CI
 // (CI=true), where the PostgreSQL paths must be tested and it fails.
+//
+// A test that runs a Temporal server on that PostgreSQL takes it with Temporal
+// instead of Admin: such a server holds dozens of connections (up to
+// four services × two stores × their pool), and two at once, in test packages
+// go test runs side by side, can use up a stock server's max_connections
+// (100). The server then refuses a connection Temporal needs at start-up, and
+// Temporal exits the whole test binary.
 package pgtest
 
 import (
@@ -43,4 +50,44 @@ func Admin(t testing.TB) (string, *sql.DB) {
 		t.Skipf("%s is set but no PostgreSQL server answers: %v", Env, err)
 	}
 	return dsn, db
+}
+
+// temporalLock is the PostgreSQL advisory lock key Temporal holds: the bytes
+// of "caseflow" read as a big-endian integer.
+const temporalLock int64 = 0x63617365666c6f77
+
+// Temporal is Admin for a test that runs a Temporal server on the database: it
+// also waits for, and holds until the test ends, a session-level advisory lock
+// on the server that every such test takes, in whatever process it runs. One
+// Temporal on PostgreSQL runs at a time; a test that waited says how long.
+func Temporal(t testing.TB) (string, *sql.DB) {
+	t.Helper()
+	dsn, admin := Admin(t)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatalf("%s: %v", Env, err)
+	}
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		_ = db.Close()
+		t.Fatalf("%s: a connection for the Temporal lock: %v", Env, err)
+	}
+	began := time.Now()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, temporalLock); err != nil {
+		_ = conn.Close()
+		_ = db.Close()
+		t.Fatalf("%s: the Temporal lock: %v", Env, err)
+	}
+	if waited := time.Since(began); waited > time.Second {
+		t.Logf("waited %s for another test's Temporal on PostgreSQL to finish", waited.Round(time.Second))
+	}
+	// Registered after Admin's cleanup and before the caller's, so it runs
+	// after the caller's (dropping its databases) and before Admin's.
+	t.Cleanup(func() {
+		_, _ = conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, temporalLock)
+		_ = conn.Close()
+		_ = db.Close()
+	})
+	return dsn, admin
 }
