@@ -20,7 +20,7 @@ import (
 // temporalDBFlags choose the embedded Temporal server's PostgreSQL databases.
 type temporalDBFlags struct {
 	dsn, file, visibility string
-	shards                int
+	shards, maxConns      int
 }
 
 func (d *temporalDBFlags) register(fs *flag.FlagSet) {
@@ -28,6 +28,7 @@ func (d *temporalDBFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.file, "temporal-db-file", "", "file holding the --temporal-db DSN (for one with a password)")
 	fs.StringVar(&d.visibility, "temporal-visibility-db", "", "Temporal's visibility database (default: --temporal-db's database name + _visibility)")
 	fs.IntVar(&d.shards, "history-shards", 4, "history shards of a new Temporal cluster on PostgreSQL; fixed for the database's life")
+	fs.IntVar(&d.maxConns, "temporal-db-max-conns", devserver.DefaultPGMaxConns, "connections in each of Temporal's 8 PostgreSQL pools (4 services × 2 databases): the server holds at most 8 × this many")
 }
 
 // postgres is the devserver's PostgreSQL option, nil when no database is given.
@@ -50,7 +51,10 @@ func (d *temporalDBFlags) postgres() (*devserver.Postgres, error) {
 	if d.shards < 1 || d.shards > 16384 {
 		return nil, fmt.Errorf("--history-shards %d: want 1 to 16384", d.shards)
 	}
-	return &devserver.Postgres{DSN: dsn, VisibilityDSN: d.visibility, HistoryShards: int32(d.shards)}, nil
+	if d.maxConns < 1 || d.maxConns > 1000 {
+		return nil, fmt.Errorf("--temporal-db-max-conns %d: want 1 to 1000", d.maxConns)
+	}
+	return &devserver.Postgres{DSN: dsn, VisibilityDSN: d.visibility, HistoryShards: int32(d.shards), MaxConns: d.maxConns}, nil
 }
 
 // newServerCmd runs only the Temporal server (and its UI) on PostgreSQL, for

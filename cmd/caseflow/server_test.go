@@ -37,6 +37,7 @@ func TestServerCommandRules(t *testing.T) {
 		{[]string{"server", "--temporal-db", db, "--temporal", "0.0.0.0:7233"}, "--temporal 0.0.0.0:7233 is not a loopback address"},
 		{[]string{"server", "--temporal-db", db, "--ui", "0.0.0.0:8233"}, "--ui 0.0.0.0:8233 must be a loopback address"},
 		{[]string{"server", "--temporal-db", db, "--history-shards", "0"}, "--history-shards 0: want 1 to 16384"},
+		{[]string{"server", "--temporal-db", db, "--temporal-db-max-conns", "0"}, "--temporal-db-max-conns 0: want 1 to 1000"},
 		{[]string{"server", "--temporal-visibility-db", db}, "--temporal-visibility-db needs --temporal-db"},
 		{[]string{"server", "--temporal-db", db, "--temporal-db-file", "x"}, "give --temporal-db or --temporal-db-file, not both"},
 		{[]string{"dev", "--temporal-db", "mysql://temporal@db.example.com/temporal", "--data", t.TempDir(), "--temporal", "127.0.0.1:0", "--ui="}, `scheme "mysql"`},

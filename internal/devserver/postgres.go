@@ -25,8 +25,10 @@ const (
 	// defaultPGShards is the history shard count of a new PostgreSQL cluster. It
 	// is fixed for the database's life: the server refuses to start with another.
 	defaultPGShards = 4
-	// pgMaxConns bounds each store's connection pool.
-	pgMaxConns = 20
+	// DefaultPGMaxConns is a pool's size when Postgres.MaxConns is 0: the whole
+	// server then holds at most 8 × 8 = 64 connections, which leaves a stock
+	// PostgreSQL (max_connections 100) room for caseflow's records stores.
+	DefaultPGMaxConns = 8
 )
 
 // Postgres keeps the server's data in PostgreSQL, Temporal's own supported SQL
@@ -42,10 +44,17 @@ type Postgres struct {
 	// HistoryShards is the shard count of a new cluster (default 4); an existing
 	// cluster's must be given again unchanged.
 	HistoryShards int32
+	// MaxConns bounds each of the server's 8 connection pools (each of its four
+	// services, frontend, history, matching and worker, has one to each
+	// database; default
+	// DefaultPGMaxConns), so the server holds at most 8 × MaxConns
+	// connections. A PostgreSQL that refuses one at start-up (max_connections
+	// reached) makes the Temporal server exit.
+	MaxConns int
 }
 
 // pgConfig turns a postgres:// URL into the server's SQL config.
-func pgConfig(dsn string) (*config.SQL, error) {
+func pgConfig(dsn string, maxConns int) (*config.SQL, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("not a URL: %w", redactURLError(err))
@@ -90,8 +99,8 @@ func pgConfig(dsn string) (*config.SQL, error) {
 		Password:          password,
 		DatabaseName:      db,
 		ConnectAttributes: attrs,
-		MaxConns:          pgMaxConns,
-		MaxIdleConns:      pgMaxConns,
+		MaxConns:          maxConns,
+		MaxIdleConns:      maxConns,
 	}, nil
 }
 

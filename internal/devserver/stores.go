@@ -74,7 +74,14 @@ func prepareSQLite(ctx context.Context, opts Options) (_ *stores, err error) {
 // brings both schemas up to date and registers the namespace.
 func preparePostgres(ctx context.Context, opts Options, logger tlog.Logger) (_ *stores, err error) {
 	pg := opts.Postgres
-	main, err := pgConfig(pg.DSN)
+	maxConns := pg.MaxConns
+	switch {
+	case maxConns == 0:
+		maxConns = DefaultPGMaxConns
+	case maxConns < 0:
+		return nil, fmt.Errorf("devserver: negative PostgreSQL MaxConns %d", maxConns)
+	}
+	main, err := pgConfig(pg.DSN, maxConns)
 	if err != nil {
 		return nil, fmt.Errorf("devserver: PostgreSQL DSN: %w", err)
 	}
@@ -84,7 +91,7 @@ func preparePostgres(ctx context.Context, opts Options, logger tlog.Logger) (_ *
 			return nil, fmt.Errorf("devserver: PostgreSQL DSN: %w", err)
 		}
 	}
-	vis, err := pgConfig(visDSN)
+	vis, err := pgConfig(visDSN, maxConns)
 	if err != nil {
 		return nil, fmt.Errorf("devserver: PostgreSQL visibility DSN: %w", err)
 	}
