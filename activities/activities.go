@@ -56,7 +56,7 @@ func (a *Activities) ReplyInTicket(ctx context.Context, in TicketReply) (*Ticket
 	if err != nil {
 		return nil, classify(fmt.Errorf("unable to reply in ticket %s: %w", in.Ticket, err))
 	}
-	return &r, nil
+	return &TicketReply{Key: r.Key, CaseID: r.CaseID, Ticket: r.Ticket, CreatedAt: r.CreatedAt}, nil
 }
 
 // OpenCase opens a case of another type (once per key) and returns it.
@@ -181,31 +181,35 @@ func (a *Activities) SendSMS(ctx context.Context, in SendSMSInput) (*SendSMSResu
 	return &SendSMSResult{OutboxID: sent.ID, SentAt: sent.SentAt, Duplicate: sent.Duplicate}, nil
 }
 
-// CreateConsultation records a GSIS consultation (idempotent by Key).
+// CreateConsultation records a GSIS consultation (idempotent by Key) and
+// answers with its receipt (see ticketReceipt).
 func (a *Activities) CreateConsultation(ctx context.Context, in Consultation) (*Consultation, error) {
 	c, err := a.Records.CreateConsultation(ctx, in)
 	if err != nil {
 		return nil, classify(fmt.Errorf("unable to create consultation: %w", err))
 	}
-	return &c, nil
+	return &Consultation{Key: c.Key, CaseID: c.CaseID, Number: c.Number, CreatedAt: c.CreatedAt}, nil
 }
 
-// CreateServiceRequest records a GSIS service request (idempotent by Key).
+// CreateServiceRequest records a GSIS service request (idempotent by Key) and
+// answers with its receipt.
 func (a *Activities) CreateServiceRequest(ctx context.Context, in ServiceRequest) (*ServiceRequest, error) {
 	r, err := a.Records.CreateServiceRequest(ctx, in)
 	if err != nil {
 		return nil, classify(fmt.Errorf("unable to create service request: %w", err))
 	}
-	return &r, nil
+	return &ServiceRequest{Key: r.Key, CaseID: r.CaseID, Number: r.Number, ConsultationNumber: r.ConsultationNumber,
+		ASC: r.ASC, Priority: r.Priority, PLC: r.PLC, CreatedAt: r.CreatedAt}, nil
 }
 
-// CreateTicket opens a Usedesk ticket (idempotent by Key).
+// CreateTicket opens a Usedesk ticket (idempotent by Key) and answers with its
+// receipt.
 func (a *Activities) CreateTicket(ctx context.Context, in Ticket) (*Ticket, error) {
 	t, err := a.Records.CreateTicket(ctx, in)
 	if err != nil {
 		return nil, classify(fmt.Errorf("unable to create ticket: %w", err))
 	}
-	return &t, nil
+	return ticketReceipt(t), nil
 }
 
 // LookupRequestInput names a service request to look up.
@@ -289,16 +293,17 @@ func (a *Activities) SetTicketStatus(ctx context.Context, in TicketStatusInput) 
 	if err != nil {
 		return nil, classify(fmt.Errorf("unable to set ticket %d status: %w", in.TicketID, err))
 	}
-	return &t, nil
+	return ticketReceipt(t), nil
 }
 
-// AddTicketComment adds a comment to a ticket (idempotent by Key).
+// AddTicketComment adds a comment to a ticket (idempotent by Key); the answer
+// is its receipt, without the body.
 func (a *Activities) AddTicketComment(ctx context.Context, in TicketComment) (*TicketComment, error) {
 	c, err := a.Records.AddTicketComment(ctx, in)
 	if err != nil {
 		return nil, classify(fmt.Errorf("unable to comment on ticket %d: %w", in.TicketID, err))
 	}
-	return &c, nil
+	return &TicketComment{Key: c.Key, TicketID: c.TicketID, Private: c.Private, CreatedAt: c.CreatedAt}, nil
 }
 
 // CreateClaim registers a claim card and assigns its sequential number (idempotent by Key).
@@ -307,7 +312,7 @@ func (a *Activities) CreateClaim(ctx context.Context, in Claim) (*Claim, error) 
 	if err != nil {
 		return nil, classify(fmt.Errorf("unable to register claim: %w", err))
 	}
-	return &c, nil
+	return claimReceipt(c), nil
 }
 
 // ClaimStageInput moves a claim card to a stage.
@@ -322,16 +327,34 @@ func (a *Activities) SetClaimStage(ctx context.Context, in ClaimStageInput) (*Cl
 	if err != nil {
 		return nil, classify(fmt.Errorf("unable to move claim %d to %s: %w", in.Number, in.Stage, err))
 	}
-	return &c, nil
+	return claimReceipt(c), nil
 }
 
-// UpsertClaimTask creates or updates a task on a claim card (by Key).
+// UpsertClaimTask creates or updates a task on a claim card (by Key); the
+// answer is its receipt, without title and report.
 func (a *Activities) UpsertClaimTask(ctx context.Context, in ClaimTask) (*ClaimTask, error) {
 	t, err := a.Records.UpsertClaimTask(ctx, in)
 	if err != nil {
 		return nil, classify(fmt.Errorf("unable to save claim task %s: %w", in.Key, err))
 	}
-	return &t, nil
+	return &ClaimTask{Key: t.Key, ClaimNumber: t.ClaimNumber, Assignee: t.Assignee, Due: t.Due, Status: t.Status, CompletedAt: t.CompletedAt}, nil
+}
+
+// The records and helpdesk calls answer with a receipt: the record's identity
+// (key, number or ID), its status and times, without the texts, copy lists and
+// fields the case sent, which it already holds. A result is stored in the
+// case's history once and read on every replay; the records store keeps the
+// whole record. Histories recorded before hold whole records, which decode
+// into the same types.
+
+// ticketReceipt is a ticket's receipt.
+func ticketReceipt(t Ticket) *Ticket {
+	return &Ticket{Key: t.Key, CaseID: t.CaseID, ID: t.ID, Status: t.Status, Priority: t.Priority, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+}
+
+// claimReceipt is a claim card's receipt.
+func claimReceipt(c Claim) *Claim {
+	return &Claim{Key: c.Key, CaseID: c.CaseID, Number: c.Number, Stage: c.Stage, RegisteredAt: c.RegisteredAt, UpdatedAt: c.UpdatedAt}
 }
 
 // classify makes a permanent failure non-retryable and leaves the rest to retries.

@@ -15,6 +15,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/caseflow/caseflow/internal/mail/smtptest"
 	"github.com/caseflow/caseflow/workflows"
@@ -125,7 +126,7 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 	t.Helper()
 	ctx := context.Background()
 	iter := h.client.GetWorkflowHistory(ctx, wid, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	upserts, tasks, inTask, markers, versionUpserts := 0, 0, 0, 0, 0
+	upserts, tasks, inTask, markers, versionUpserts, results, size := 0, 0, 0, 0, 0, 0, 0
 	for iter.HasNext() {
 		ev, err := iter.Next()
 		require.NoError(t, err)
@@ -148,12 +149,17 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 			assert.LessOrEqual(t, inTask, 1, "event %d: a second upsert in one workflow task", ev.GetEventId())
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
 			assert.Less(t, dataBytes(ev.GetWorkflowExecutionUpdateCompletedEventAttributes().GetOutcome().GetSuccess()), 1024, "event %d: an update's result is small, not the view", ev.GetEventId())
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+			n := dataBytes(ev.GetActivityTaskCompletedEventAttributes().GetResult())
+			results += n
+			assert.Less(t, n, 400, "event %d: an activity answers with a receipt, not the record it stored", ev.GetEventId())
 		}
+		size += proto.Size(ev)
 	}
 	assert.Positive(t, upserts)
 	assert.Equal(t, 1, markers, "one version marker: the release's")
 	assert.Equal(t, 1, versionUpserts, "one TemporalChangeVersion upsert: the release's")
-	t.Logf("%d search-attribute upserts in %d workflow tasks", upserts, tasks)
+	t.Logf("%d search-attribute upserts in %d workflow tasks; history %d bytes, activity results %d of them", upserts, tasks, size, results)
 	require.Eventually(t, func() bool {
 		resp, err := h.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 			Namespace: h.server.Namespace(), Query: fmt.Sprintf("WorkflowId = '%s' AND CaseState = 'closed'", wid),
