@@ -722,7 +722,7 @@ func rootMessage(err error) string {
 func (c *caseCore) mail(ctx workflow.Context, step, template string, to, cc []string, data map[string]any, attachments []string) bool {
 	in := activities.SendMailInput{
 		Key: c.key(step), CaseID: c.meta.ID, Step: step, Template: template,
-		To: compact(to), Cc: compact(cc), Data: data, Attachments: attachments,
+		To: compact(to), Cc: compact(cc), Data: activities.LetterData(template, data), Attachments: attachments,
 	}
 	var out activities.SendMailResult
 	return c.act(ctx, step, a.SendMail, in, &out)

@@ -138,7 +138,7 @@ func (c *caseCore) mailDecision(ctx workflow.Context, step, template string, to,
 	v := c.decisionVersion(ctx)
 	in := activities.SendMailInput{
 		Key: c.key(step), CaseID: c.meta.ID, Step: step, Template: template,
-		To: compact(to), Cc: compact(cc), Data: data, Attachments: attachments,
+		To: compact(to), Cc: compact(cc), Data: activities.LetterData(template, data), Attachments: attachments,
 	}
 	if v >= bounceV1 {
 		in.CaseType, in.Actions = c.meta.Type, actions
