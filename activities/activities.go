@@ -103,11 +103,14 @@ type SendMailInput struct {
 	Actions  []Action `json:"actions,omitempty"`
 }
 
-// SendMailResult is what the outbox recorded.
+// SendMailResult is the outbox's receipt for a letter. The outbox keeps the
+// letter itself (GET /v1/outbox).
 type SendMailResult struct {
-	OutboxID  int64     `json:"outbox_id"`
-	MessageID string    `json:"message_id"`
-	Subject   string    `json:"subject"`
+	OutboxID  int64  `json:"outbox_id"`
+	MessageID string `json:"message_id"`
+	// Subject is set in results recorded before receipts; new ones leave it
+	// to the outbox.
+	Subject   string    `json:"subject,omitempty"`
 	SentAt    time.Time `json:"sent_at"`
 	Duplicate bool      `json:"duplicate"`
 }
@@ -144,7 +147,7 @@ func (a *Activities) sendMail(ctx context.Context, in SendMailInput) (*SendMailR
 		}
 		return nil, classify(fmt.Errorf("unable to send %s: %w", in.Step, err))
 	}
-	return &SendMailResult{OutboxID: sent.ID, MessageID: sent.MessageID, Subject: subject, SentAt: sent.SentAt, Duplicate: sent.Duplicate}, nil
+	return &SendMailResult{OutboxID: sent.ID, MessageID: sent.MessageID, SentAt: sent.SentAt, Duplicate: sent.Duplicate}, nil
 }
 
 // SendSMSInput asks for one text message. Key is the idempotency key (workflow
