@@ -309,31 +309,35 @@ func (s *Server) applyEvent(ctx context.Context, c *foundCase, spec *workflows.E
 	if !c.Running {
 		return view, s.closedConflict(ctx, c)
 	}
+	// The update's ID is made when the caller gave none: the signature covers
+	// it, and a retry below must be the same update.
+	if updateID == "" {
+		updateID = uuid.NewString()
+	}
 	if s.cfg.Signer != nil {
-		// The signature covers the update's ID: one is made when the caller gave none.
-		if updateID == "" {
-			updateID = uuid.NewString()
-		}
 		if err := s.cfg.Signer.Sign(&req, c.WfID, updateID, time.Now()); err != nil {
 			return view, err
 		}
 	}
-	// No run ID: the update goes to the case's current run, so a case that has
-	// continued as new since it was found still gets the event.
-	h, err := s.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		UpdateID:     updateID,
-		WorkflowID:   c.WfID,
-		UpdateName:   workflows.UpdateEvent,
-		Args:         []any{req},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
+	err := retryNotReady(ctx, func() error {
+		// No run ID: the update goes to the case's current run, so a case that
+		// has continued as new since it was found still gets the event.
+		h, err := s.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			UpdateID:     updateID,
+			WorkflowID:   c.WfID,
+			UpdateName:   workflows.UpdateEvent,
+			Args:         []any{req},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err != nil {
+			return err
+		}
 		// The update answers where the case stands (workflows.EventResult),
-		// which keeps the case's history small; the view is the query's. A case
-		// started before that answers with the whole view, which the query
-		// reads again.
-		err = h.Get(ctx, &view)
-	}
+		// which keeps the case's history small; the view is the query's. A
+		// case started before that answers with the whole view, which the
+		// query reads again.
+		return h.Get(ctx, &view)
+	})
 	if err == nil {
 		if full, qerr := s.caseView(ctx, c.WfID, ""); qerr == nil {
 			return full, nil

@@ -49,3 +49,27 @@ func catchingUp(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &unavailable) || errors.As(err, &deadline) ||
 		errors.As(err, &notReady) || errors.As(err, &exhausted)
 }
+
+// retryNotReady runs update until it returns anything but WorkflowNotReady,
+// or ctx ends. Temporal answers an update with WorkflowNotReady at once while
+// the case's workflow task keeps failing (a worker that cannot decode it, or
+// crashes on it); the task is retried on the server's backoff, and a worker
+// that can run it (a restarted or a newer one) may take it within the event's
+// time. update must be the same update each time (one update ID), so a retry
+// never applies an event twice.
+func retryNotReady(ctx context.Context, update func() error) error {
+	backoff := 100 * time.Millisecond
+	for {
+		err := update()
+		var notReady *serviceerror.WorkflowNotReady
+		if !errors.As(err, &notReady) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 2*time.Second)
+	}
+}

@@ -183,6 +183,12 @@ func eventError(err error) error {
 	if errors.As(err, &notFound) {
 		return &Error{Code: ECodeNotFound, Message: "no such case", cause: err}
 	}
+	var notReady *serviceerror.WorkflowNotReady
+	if errors.As(err, &notReady) {
+		return &Error{Code: ECodeUnavailable, cause: err, Message: "the case takes no events now: its workflow task keeps failing " +
+			"(a worker cannot run it; the worker's log says why), so the event is not applied yet; send it again " +
+			"with the same Idempotency-Key, which applies it once, when a worker runs the case"}
+	}
 	return err
 }
 
