@@ -149,17 +149,11 @@ func (w *keyWalker) node(n parse.Node, top bool) {
 	case *parse.ActionNode:
 		w.pipe(n.Pipe, top)
 	case *parse.IfNode:
-		w.pipe(n.Pipe, top)
-		w.node(n.List, top)
-		w.node(n.ElseList, top)
-	case *parse.RangeNode:
-		w.pipe(n.Pipe, top)
-		w.node(n.List, false)
-		w.node(n.ElseList, top)
-	case *parse.WithNode:
-		w.pipe(n.Pipe, top)
-		w.node(n.List, false)
-		w.node(n.ElseList, top)
+		w.branch(&n.BranchNode, top, top)
+	case *parse.RangeNode: // dot is each element in the body
+		w.branch(&n.BranchNode, top, false)
+	case *parse.WithNode: // dot is the pipeline's value in the body
+		w.branch(&n.BranchNode, top, false)
 	case *parse.TemplateNode:
 		if n.Pipe == nil {
 			return // invoked with nil data
@@ -180,6 +174,14 @@ func (w *keyWalker) node(n parse.Node, top bool) {
 	default:
 		w.bad = true
 	}
+}
+
+// branch walks an if, range or with: its pipeline and else where dot is what
+// it was, its body where dot is bodyTop's.
+func (w *keyWalker) branch(b *parse.BranchNode, top, bodyTop bool) {
+	w.pipe(b.Pipe, top)
+	w.node(b.List, bodyTop)
+	w.node(b.ElseList, top)
 }
 
 // pipe walks a pipeline's commands.
