@@ -103,6 +103,10 @@ const (
 	// coreV3, slimV1, plcSeedV1, claimSeedV1, bounceV1, claimV1 — and the case's
 	// result is the small CaseResult (the view stays readable by query).
 	release2612 workflow.Version = 1
+	// release2612b: release2612, and a PLC case's intake sends its letters
+	// and opens its ticket at once once the consultation is recorded, the
+	// engineer's request first, instead of one after another.
+	release2612b workflow.Version = 2
 )
 
 // newCore builds the shared part of a case in the machine's initial state.
@@ -114,7 +118,7 @@ func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.S
 		cals:     cals,
 		openedAt: workflow.Now(ctx),
 		lock:     workflow.NewMutex(ctx),
-		release:  workflow.GetVersion(ctx, releaseChange, workflow.DefaultVersion, release2612),
+		release:  workflow.GetVersion(ctx, releaseChange, workflow.DefaultVersion, release2612b),
 	}
 	c.version = c.changeVersion(ctx, coreChange, coreV3)
 	c.slim = c.changeVersion(ctx, slimChange, slimV1)
@@ -133,6 +137,22 @@ func (c *caseCore) settle(effects func()) {
 	c.settling = true
 	defer func() { c.settling = false }()
 	effects()
+}
+
+// atOnce runs side effects side by side, each in its own coroutine, and
+// returns when all have. The coroutines start in the order given, so their
+// first commands are recorded in that order in one workflow task; each goes
+// on as its own results come in.
+func (c *caseCore) atOnce(ctx workflow.Context, effects ...func(workflow.Context)) {
+	wg := workflow.NewWaitGroup(ctx)
+	for _, effect := range effects {
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			effect(ctx)
+		})
+	}
+	wg.Wait(ctx)
 }
 
 // waitUntil waits until cond holds or due passes and reports whether due passed

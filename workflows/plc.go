@@ -204,9 +204,11 @@ func (w *plcCase) startClocks(ctx workflow.Context) error {
 
 // intakeEffects are the side effects of the first contact: the consultation,
 // the alerts, the customer's reply, the ticket and the engineer's request.
+// Since release2612b the consultation goes first (every letter and the ticket
+// print its number) and the rest at once, the engineer's request first; runs
+// started before send them one after another.
 func (w *plcCase) intakeEffects(ctx workflow.Context) {
 	in := &w.in.Intake
-	dir := w.dir
 	verdict := w.findDeadline("verdict")
 	var cons activities.Consultation
 	if w.act(ctx, "consultation", a.CreateConsultation, activities.Consultation{
@@ -225,41 +227,73 @@ func (w *plcCase) intakeEffects(ctx workflow.Context) {
 	mailData := w.mailData()
 	mailData["VerdictDue"] = verdict.Due.Format("02.01.2006 15:04 MST")
 	mailData["Engineer"] = w.data.Engineer.Name + " <" + w.data.Engineer.Email + ">"
-	w.mail(ctx, "shift-alert", "plc_shift_alert", append(slices.Clone(dir.ShiftAlert), dir.SupervisorsMailbox), nil, mailData, nil)
+	interim := w.interimReply(mailData)
+	request := func(ctx workflow.Context) { w.engineerRequest(ctx, mailData, verdict.Due) }
+	alert := func(ctx workflow.Context) { w.shiftAlert(ctx, mailData) }
+	reply := func(ctx workflow.Context) { w.sendInterim(ctx, mailData, interim) }
+	ticket := func(ctx workflow.Context) { w.openTicket(ctx) }
+	if w.release < release2612b {
+		for _, effect := range []func(workflow.Context){alert, reply, ticket, request} {
+			effect(ctx)
+		}
+		return
+	}
+	w.atOnce(ctx, request, alert, reply, ticket)
+}
 
-	switch in.Channel {
-	case ChannelPhone:
+// shiftAlert tells the shift's supervisors and experts of the PLC request.
+func (w *plcCase) shiftAlert(ctx workflow.Context, mailData map[string]any) {
+	w.mail(ctx, "shift-alert", "plc_shift_alert", append(slices.Clone(w.dir.ShiftAlert), w.dir.SupervisorsMailbox), nil, mailData, nil)
+}
+
+// interimReply sets the customer's interim reply (the phone script, or the
+// interim letter's text) and returns the letter's body.
+func (w *plcCase) interimReply(mailData map[string]any) string {
+	if w.in.Intake.Channel == ChannelPhone {
 		w.data.CustomerReply = PLCPhoneScript
 		if help := w.dir.Redirects.Help; help != "" {
 			w.data.CustomerReply += " " + fmt.Sprintf(PLCPhoneHelp, help)
 		}
-	default:
-		// A template that does not render leaves the reply empty; the letter
-		// below fails the same way and becomes a supervisor task.
-		subject, body, _ := activities.Render("plc_customer_interim", mailData)
-		w.data.CustomerReply = subject + "\n\n" + body
-		if in.Customer.Email != "" {
-			w.mail(ctx, "customer-interim", "plc_customer_interim", []string{in.Customer.Email}, nil, mailData, nil)
-		}
-		if w.seed >= plcSeedV1 && in.Channel == ChannelChat && in.SourceTicket != "" {
-			// The reply reaches the channel the customer used: the chat
-			// ticket's public comment, e-mail or not.
-			var out activities.TicketReply
-			w.act(ctx, "customer-interim-chat", a.ReplyInTicket, activities.TicketReply{
-				Key: w.key("customer-interim-chat"), CaseID: w.meta.ID, Ticket: in.SourceTicket, Body: body,
-			}, &out)
-		} else if w.seed >= plcSeedV1 && in.Customer.Email == "" {
-			// Neither a ticket to answer in nor an address: someone must.
-			w.addTask(ctx, Task{Title: "Дайте клиенту промежуточный ответ в чате (тикет чата не указан): " + body, Role: RoleExpert, Due: workflow.Now(ctx)})
-		}
+		return ""
 	}
+	// A template that does not render leaves the reply empty; the letter
+	// fails the same way and becomes a supervisor task.
+	subject, body, _ := activities.Render("plc_customer_interim", mailData)
+	w.data.CustomerReply = subject + "\n\n" + body
+	return body
+}
 
+// sendInterim gets the interim reply to the customer by the channel used.
+func (w *plcCase) sendInterim(ctx workflow.Context, mailData map[string]any, body string) {
+	in := &w.in.Intake
+	if in.Channel == ChannelPhone {
+		return
+	}
+	if in.Customer.Email != "" {
+		w.mail(ctx, "customer-interim", "plc_customer_interim", []string{in.Customer.Email}, nil, mailData, nil)
+	}
+	if w.seed >= plcSeedV1 && in.Channel == ChannelChat && in.SourceTicket != "" {
+		// The reply reaches the channel the customer used: the chat
+		// ticket's public comment, e-mail or not.
+		var out activities.TicketReply
+		w.act(ctx, "customer-interim-chat", a.ReplyInTicket, activities.TicketReply{
+			Key: w.key("customer-interim-chat"), CaseID: w.meta.ID, Ticket: in.SourceTicket, Body: body,
+		}, &out)
+	} else if w.seed >= plcSeedV1 && in.Customer.Email == "" {
+		// Neither a ticket to answer in nor an address: someone must.
+		w.addTask(ctx, Task{Title: "Дайте клиенту промежуточный ответ в чате (тикет чата не указан): " + body, Role: RoleExpert, Due: workflow.Now(ctx)})
+	}
+}
+
+// openTicket opens the PLC ticket and notes the interim reply on it.
+func (w *plcCase) openTicket(ctx workflow.Context) {
+	in := &w.in.Intake
 	ticket := activities.Ticket{
 		Key: w.key("ticket"), CaseID: w.meta.ID,
 		Subject:  fmt.Sprintf("PLC %s %s", in.Customer.FullName, w.data.ConsultationNumber),
 		Category: PLCTicketCategory, Tag: PLCTicketTag, Status: TicketStatusOnHold, // the seed sets no priority
 		PlannedDate: w.data.PlannedDate,
-		To:          []string{w.data.Engineer.Email}, Cc: []string{dir.HeadOfTechnicalSupport.Email},
+		To:          []string{w.data.Engineer.Email}, Cc: []string{w.dir.HeadOfTechnicalSupport.Email},
 	}
 	if in.Channel != ChannelPhone && in.SourceTicket != "" {
 		ticket.Linked = []string{in.SourceTicket}
@@ -273,10 +307,16 @@ func (w *plcCase) intakeEffects(ctx workflow.Context) {
 		// Комментарии»: the interim reply, however it reached the customer.
 		w.commentAs(ctx, "interim-comment", "Клиенту дан промежуточный ответ ("+in.Channel+"): "+w.data.CustomerReply)
 	}
-	w.mailDecision(ctx, "plc-request", "plc_request", []string{w.data.Engineer.Email}, []string{dir.HeadOfTechnicalSupport.Email}, mailData, w.data.Attachments,
-		w.mailActions(RoleEngineer, verdict.Due, "plc", "not_plc"))
+}
+
+// engineerRequest asks the category's engineer for the verdict, with a link
+// per answer, and opens the PLC thread with them.
+func (w *plcCase) engineerRequest(ctx workflow.Context, mailData map[string]any, due time.Time) {
+	head := w.dir.HeadOfTechnicalSupport.Email
+	w.mailDecision(ctx, "plc-request", "plc_request", []string{w.data.Engineer.Email}, []string{head}, mailData, w.data.Attachments,
+		w.mailActions(RoleEngineer, due, "plc", "not_plc"))
 	w.data.ThreadTo = []string{w.data.Engineer.Email}
-	w.data.ThreadCc = compact([]string{dir.HeadOfTechnicalSupport.Email})
+	w.data.ThreadCc = compact([]string{head})
 }
 
 // mailData is what every PLC letter may print.

@@ -62,6 +62,8 @@ func TestRecordedPathsAreCovered(t *testing.T) {
 		// One change version for every change ID of the release (case.go).
 		"plc_release_history.json":              {versions("caseflow-release-1"), state("closed")},
 		"reclamation_release_run1_history.json": {versions("caseflow-release-1"), "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW"},
+		// The PLC intake's letters and ticket at once (release2612b).
+		"plc_release2612b_history.json": {versions("caseflow-release-2"), state("closed")},
 	} {
 		raw, err := os.ReadFile(filepath.Join("testdata", file))
 		require.NoError(t, err)

@@ -81,9 +81,10 @@ type baselineCase struct {
 }
 
 // Baseline is a bare Temporal workflow with the PLC path's activities, timers and
-// waits: five intake activities under two deadline timers, a verdict wait with a
-// third, the verdict's three activities and the close's one, each event an update
-// with a validator.
+// waits: six intake activities under two deadline timers (the consultation,
+// then four chains at once, as a PLC intake of release2612b), a verdict wait
+// with a third, the verdict's three activities and the close's one, each event
+// an update with a validator.
 func Baseline(ctx workflow.Context, in *BaselineInput) (*BaselineResult, error) {
 	b := &baselineCase{in: in, state: baselineIntake}
 	if err := workflow.SetQueryHandler(ctx, baselineQuery, func() (string, error) { return b.state, nil }); err != nil {
@@ -101,12 +102,31 @@ func Baseline(ctx workflow.Context, in *BaselineInput) (*BaselineResult, error) 
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		_, _ = workflow.AwaitWithTimeout(ctx, 24*time.Hour, func() bool { return b.state == baselineFinished })
 	})
-	for _, e := range []effect{
-		{false, "consultation"}, {true, "shift-alert"}, {true, "customer-interim"}, {false, "ticket"}, {true, requestStep},
+	// The PLC intake's shape: the consultation, then at once the engineer's
+	// request, the shift alert, the customer's interim letter and the ticket
+	// with its interim comment.
+	if err := b.act(ctx, effect{false, "consultation"}); err != nil {
+		return nil, err
+	}
+	var errs []error
+	wg := workflow.NewWaitGroup(ctx)
+	for _, chain := range [][]effect{
+		{{true, requestStep}}, {{true, "shift-alert"}}, {{true, "customer-interim"}}, {{false, "ticket"}, {false, "interim-comment"}},
 	} {
-		if err := b.act(ctx, e); err != nil {
-			return nil, err
-		}
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			for _, e := range chain {
+				if err := b.act(ctx, e); err != nil {
+					errs = append(errs, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait(ctx)
+	if len(errs) > 0 {
+		return nil, errs[0]
 	}
 	b.state = baselineWaiting
 	if _, err := workflow.AwaitWithTimeout(ctx, 3*time.Hour, func() bool { return b.state != baselineWaiting }); err != nil {

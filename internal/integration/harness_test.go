@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/caseflow/caseflow/activities"
@@ -41,9 +42,11 @@ type harness struct {
 	t      testing.TB
 	server *devserver.Server
 	client client.Client
-	store  *store.Store
-	smtp   *smtptest.Server
-	api    *httptest.Server
+	// dc is client's data converter (the test-only key of workflows/testdata).
+	dc    converter.DataConverter
+	store *store.Store
+	smtp  *smtptest.Server
+	api   *httptest.Server
 	// service is the API behind api (the console mounts on it).
 	service *httpapi.Server
 	cfg     *config.Config
@@ -113,7 +116,8 @@ func newHarnessOn(t testing.TB, cfg *config.Config) *harness {
 	cdc := mustCodec(t, strings.TrimSpace(string(key)))
 
 	h.server = devservertest.Start(t, devserver.Options{SearchAttributes: workflows.SearchAttributeTypes()})
-	h.client = devservertest.Client(t, h.server, client.Options{DataConverter: codec.DataConverter(cdc)})
+	h.dc = codec.DataConverter(cdc)
+	h.client = devservertest.Client(t, h.server, client.Options{DataConverter: h.dc})
 
 	h.records = filepath.Join(t.TempDir(), "records.db")
 	h.store, err = store.Open(ctx, "sqlite:"+h.records)

@@ -14,9 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/caseflow/caseflow/activities"
 	"github.com/caseflow/caseflow/internal/mail/smtptest"
 	"github.com/caseflow/caseflow/workflows"
 )
@@ -112,8 +114,9 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.NotEmpty(t, outbox)
 
-	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_release_history.json")
+	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_release2612b_history.json")
 	assertSlimHistory(t, h, workflows.WorkflowID("plc", id))
+	assertIntakeAtOnce(t, h, workflows.WorkflowID("plc", id))
 	assertNoPersonalDataInTemporal(t, h)
 }
 
@@ -166,6 +169,37 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 		})
 		return err == nil && len(resp.GetExecutions()) == 1
 	}, 20*time.Second, 100*time.Millisecond, "the visibility record shows the closed state")
+}
+
+// assertIntakeAtOnce checks a PLC intake of release2612b: once the
+// consultation is recorded, the engineer's request, the shift alert, the
+// customer's interim letter and the ticket are scheduled in one workflow task,
+// the request first.
+func assertIntakeAtOnce(t *testing.T, h *harness, wid string) {
+	t.Helper()
+	iter := h.client.GetWorkflowHistory(context.Background(), wid, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var scheduled []*historypb.ActivityTaskScheduledEventAttributes
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		require.NoError(t, err)
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
+			scheduled = append(scheduled, a)
+		}
+	}
+	require.GreaterOrEqual(t, len(scheduled), 5)
+	assert.Equal(t, "CreateConsultation", scheduled[0].GetActivityType().GetName())
+	var names []string
+	for _, a := range scheduled[1:5] {
+		names = append(names, a.GetActivityType().GetName())
+		assert.Equal(t, scheduled[1].GetWorkflowTaskCompletedEventId(), a.GetWorkflowTaskCompletedEventId(),
+			"the intake's letters and ticket go out in one workflow task")
+	}
+	// The letters' steps are sealed in their inputs; the request is the one
+	// with the decision links, scheduled first.
+	assert.Equal(t, []string{"SendMail", "SendMail", "SendMail", "CreateTicket"}, names)
+	var first activities.SendMailInput
+	require.NoError(t, h.dc.FromPayloads(scheduled[1].GetInput(), &first))
+	assert.Equal(t, "plc-request", first.Step)
 }
 
 // dataBytes is the size of the payloads' data.
