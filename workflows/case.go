@@ -58,6 +58,12 @@ type caseCore struct {
 	// searchDirty is set when a search attribute may have changed since the
 	// last upsert (slimV1): a search flusher (flushLater) is then pending.
 	searchDirty bool
+	// moves counts what can lead a coroutine to change a search attribute in a
+	// later pass of the same workflow task: a change itself, an activity's
+	// result, the intake settling, a side effect of atOnce ending, the case
+	// lock let go. The search flusher of a run started on release2612b waits
+	// for a pass in which it did not grow.
+	moves int
 	// flushCtx is the context the search flusher runs in: the workflow's,
 	// disconnected from its cancellation.
 	flushCtx workflow.Context
@@ -105,7 +111,8 @@ const (
 	release2612 workflow.Version = 1
 	// release2612b: release2612, and a PLC case's intake sends its letters
 	// and opens its ticket at once once the consultation is recorded, the
-	// engineer's request first, instead of one after another.
+	// engineer's request first, instead of one after another; the search
+	// flusher waits for a pass without a change (flushLater).
 	release2612b workflow.Version = 2
 )
 
@@ -135,7 +142,7 @@ func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.S
 // events enter meanwhile, and their own side effects wait until these are done.
 func (c *caseCore) settle(effects func()) {
 	c.settling = true
-	defer func() { c.settling = false }()
+	defer func() { c.settling = false; c.moves++ }()
 	effects()
 }
 
@@ -148,7 +155,7 @@ func (c *caseCore) atOnce(ctx workflow.Context, effects ...func(workflow.Context
 	for _, effect := range effects {
 		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
+			defer func() { c.moves++; wg.Done() }()
 			effect(ctx)
 		})
 	}
@@ -193,7 +200,7 @@ func (c *caseCore) locked(ctx workflow.Context, f func() error) error {
 	if err := c.lock.Lock(ctx); err != nil {
 		return err
 	}
-	defer c.lock.Unlock()
+	defer func() { c.lock.Unlock(); c.moves++ }()
 	return f()
 }
 
@@ -538,6 +545,7 @@ func (c *caseCore) searchChanged(ctx workflow.Context) {
 		c.upsertSearch(ctx)
 		return
 	}
+	c.moves++
 	if !c.searchDirty {
 		c.searchDirty = true
 		workflow.Go(c.flushCtx, c.flushLater)
@@ -614,17 +622,33 @@ func (c *caseCore) flushSearch(ctx workflow.Context) {
 // workflow task make their changes too, then upserts what changed — one
 // command per workflow task, and only when a value changed. It ends there, so
 // a parked case keeps no goroutine for it.
+//
+// Since release2612b it waits pass after pass until one goes by without a
+// move (moves): a change or a result can wake a coroutine that changes more
+// in a later pass (the intake settling lets a waiting event apply its side
+// effects), and one pass would upsert before that and again after it. Each
+// pass it waits counts as progress, so the workflow task runs the next one;
+// the passes end once nothing moves.
 func (c *caseCore) flushLater(ctx workflow.Context) {
-	passed := false
-	err := workflow.Await(ctx, func() bool {
-		if passed {
-			return true
+	for {
+		seen := c.moves
+		passed := false
+		err := workflow.Await(ctx, func() bool {
+			if passed {
+				return true
+			}
+			passed = true
+			return false
+		})
+		// The flusher's context is disconnected: no cancellation ends it.
+		if err != nil {
+			return
 		}
-		passed = true
-		return false
-	})
-	// The flusher's context is disconnected: no cancellation ends it.
-	if err == nil && c.searchDirty {
+		if c.release < release2612b || c.moves == seen {
+			break
+		}
+	}
+	if c.searchDirty {
 		c.flushSearch(ctx)
 	}
 }
@@ -718,6 +742,7 @@ var activityOptions = workflow.ActivityOptions{
 func (c *caseCore) act(ctx workflow.Context, step string, activity any, in any, out any) bool {
 	actx := workflow.WithActivityOptions(ctx, activityOptions)
 	err := workflow.ExecuteActivity(actx, activity, in).Get(actx, out)
+	c.moves++
 	if err == nil {
 		return true
 	}

@@ -146,6 +146,7 @@ func (c *caseCore) mailDecision(ctx workflow.Context, step, template string, to,
 	actx := workflow.WithActivityOptions(ctx, activityOptions)
 	var out activities.SendMailResult
 	err := workflow.ExecuteActivity(actx, a.SendMail, in).Get(actx, &out)
+	c.moves++
 	if err == nil {
 		return true, ""
 	}

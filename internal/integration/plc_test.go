@@ -3,9 +3,11 @@ package integration
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,13 +132,14 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 	ctx := context.Background()
 	iter := h.client.GetWorkflowHistory(ctx, wid, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	upserts, tasks, inTask, markers, versionUpserts, results, size := 0, 0, 0, 0, 0, 0, 0
+	var taskUpserts []string // the current workflow task's, for the message
 	for iter.HasNext() {
 		ev, err := iter.Next()
 		require.NoError(t, err)
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 			tasks++
-			inTask = 0
+			inTask, taskUpserts = 0, nil
 		case enumspb.EVENT_TYPE_MARKER_RECORDED:
 			markers++
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
@@ -149,7 +152,9 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 			}
 			upserts++
 			inTask++
-			assert.LessOrEqual(t, inTask, 1, "event %d: a second upsert in one workflow task", ev.GetEventId())
+			keys := slices.Sorted(maps.Keys(fields))
+			taskUpserts = append(taskUpserts, fmt.Sprintf("event %d %v", ev.GetEventId(), keys))
+			assert.LessOrEqual(t, inTask, 1, "a second upsert in one workflow task: %v", taskUpserts)
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
 			assert.Less(t, dataBytes(ev.GetWorkflowExecutionUpdateCompletedEventAttributes().GetOutcome().GetSuccess()), 1024, "event %d: an update's result is small, not the view", ev.GetEventId())
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:

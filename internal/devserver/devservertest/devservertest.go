@@ -26,12 +26,16 @@ func Start(t testing.TB, opts devserver.Options) *devserver.Server {
 	if opts.DataDir == "" {
 		opts.DataDir = t.TempDir()
 	}
-	if opts.FrontendAddr == "" {
+	freePorts := opts.FrontendAddr == ""
+	freeAddr := func() string {
 		addr, err := devserver.FreeAddr()
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts.FrontendAddr = addr
+		return addr
+	}
+	if freePorts {
+		opts.FrontendAddr = freeAddr()
 	}
 	if opts.Logger == nil {
 		opts.Logger = Logger(t)
@@ -39,6 +43,14 @@ func Start(t testing.TB, opts devserver.Options) *devserver.Server {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	s, err := devserver.Start(ctx, opts)
+	// Ports found free a moment ago may be taken by the time the server binds
+	// them: test binaries that go test runs side by side start servers of
+	// their own. Ports the test chose itself are its own business.
+	for attempt := 1; err != nil && freePorts && attempt < 3 && strings.Contains(err.Error(), "address already in use"); attempt++ {
+		t.Logf("start temporal dev server: %v; again on other ports", err)
+		opts.FrontendAddr = freeAddr()
+		s, err = devserver.Start(ctx, opts)
+	}
 	if err != nil {
 		t.Fatalf("start temporal dev server: %v", err)
 	}
