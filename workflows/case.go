@@ -740,16 +740,29 @@ var activityOptions = workflow.ActivityOptions{
 // act executes an activity. A failure that no retry mends becomes a supervisor
 // task on the case instead of a stuck or failed case; ok reports success.
 func (c *caseCore) act(ctx workflow.Context, step string, activity any, in any, out any) bool {
-	actx := workflow.WithActivityOptions(ctx, activityOptions)
-	err := workflow.ExecuteActivity(actx, activity, in).Get(actx, out)
-	c.moves++
+	err := c.run(ctx, activity, in, out)
 	if err == nil {
 		return true
 	}
+	c.failed(ctx, step, err)
+	return false
+}
+
+// run executes an activity with the case's options and waits for it; its
+// result is a move (the search flusher's moves).
+func (c *caseCore) run(ctx workflow.Context, activity any, in any, out any) error {
+	actx := workflow.WithActivityOptions(ctx, activityOptions)
+	err := workflow.ExecuteActivity(actx, activity, in).Get(actx, out)
+	c.moves++
+	return err
+}
+
+// failed notes a side effect that no retry mended and gives it to a
+// supervisor as a task.
+func (c *caseCore) failed(ctx workflow.Context, step string, err error) {
 	due := workflow.Now(ctx)
 	c.note(ctx, "side_effect_failed", fmt.Sprintf("%s: %v", step, err))
 	c.addTask(ctx, Task{Title: fmt.Sprintf("Не выполнено действие «%s»: %v — выполните вручную", step, rootMessage(err)), Role: RoleSupervisor, Due: due})
-	return false
 }
 
 // rootMessage is the innermost message of a Temporal error chain.
@@ -765,12 +778,17 @@ func rootMessage(err error) string {
 
 // mail sends a templated letter once per (case, step).
 func (c *caseCore) mail(ctx workflow.Context, step, template string, to, cc []string, data map[string]any, attachments []string) bool {
-	in := activities.SendMailInput{
+	var out activities.SendMailResult
+	return c.act(ctx, step, a.SendMail, c.letterInput(step, template, to, cc, data, attachments), &out)
+}
+
+// letterInput is the SendMail input of a letter, once per (case, step): its
+// data cut to what the template prints (activities.LetterData).
+func (c *caseCore) letterInput(step, template string, to, cc []string, data map[string]any, attachments []string) activities.SendMailInput {
+	return activities.SendMailInput{
 		Key: c.key(step), CaseID: c.meta.ID, Step: step, Template: template,
 		To: compact(to), Cc: compact(cc), Data: activities.LetterData(template, data), Attachments: attachments,
 	}
-	var out activities.SendMailResult
-	return c.act(ctx, step, a.SendMail, in, &out)
 }
 
 // compact drops empty addresses and repeats, keeping order.

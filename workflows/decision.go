@@ -136,23 +136,17 @@ func (c *caseCore) decisionVersion(ctx workflow.Context) workflow.Version {
 func (c *caseCore) mailDecision(ctx workflow.Context, step, template string, to, cc []string, data map[string]any,
 	attachments []string, actions []activities.Action) (sent bool, bounce string) {
 	v := c.decisionVersion(ctx)
-	in := activities.SendMailInput{
-		Key: c.key(step), CaseID: c.meta.ID, Step: step, Template: template,
-		To: compact(to), Cc: compact(cc), Data: activities.LetterData(template, data), Attachments: attachments,
-	}
+	in := c.letterInput(step, template, to, cc, data, attachments)
 	if v >= bounceV1 {
 		in.CaseType, in.Actions = c.meta.Type, actions
 	}
-	actx := workflow.WithActivityOptions(ctx, activityOptions)
 	var out activities.SendMailResult
-	err := workflow.ExecuteActivity(actx, a.SendMail, in).Get(actx, &out)
-	c.moves++
+	err := c.run(ctx, a.SendMail, in, &out)
 	if err == nil {
 		return true, ""
 	}
 	// As act: the failure is noted and becomes a supervisor's task.
-	c.note(ctx, "side_effect_failed", fmt.Sprintf("%s: %v", step, err))
-	c.addTask(ctx, Task{Title: fmt.Sprintf("Не выполнено действие «%s»: %v — выполните вручную", step, rootMessage(err)), Role: RoleSupervisor, Due: workflow.Now(ctx)})
+	c.failed(ctx, step, err)
 	var appErr *temporal.ApplicationError
 	if v >= bounceV1 && errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeBounced {
 		c.decisions.bounce = rootMessage(err)
