@@ -21,8 +21,8 @@ func postgresDB(t *testing.T) string {
 	t.Helper()
 	dsn, admin := pgtest.Temporal(t)
 	name := fmt.Sprintf("caseflow_devserver_%d_%d", os.Getpid(), time.Now().UnixNano())
+	// pgtest closes admin after this and after letting go of its lock.
 	t.Cleanup(func() {
-		defer admin.Close()
 		for _, db := range []string{name, name + "_visibility"} {
 			if _, err := admin.Exec(`DROP DATABASE IF EXISTS ` + db + ` WITH (FORCE)`); err != nil {
 				t.Errorf("drop database %s: %v", db, err)

@@ -63,31 +63,26 @@ const temporalLock int64 = 0x63617365666c6f77
 func Temporal(t testing.TB) (string, *sql.DB) {
 	t.Helper()
 	dsn, admin := Admin(t)
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatalf("%s: %v", Env, err)
-	}
+	// A session-level lock lives on one connection: the admin pool's, held.
 	ctx := context.Background()
-	conn, err := db.Conn(ctx)
+	conn, err := admin.Conn(ctx)
 	if err != nil {
-		_ = db.Close()
 		t.Fatalf("%s: a connection for the Temporal lock: %v", Env, err)
 	}
 	began := time.Now()
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, temporalLock); err != nil {
 		_ = conn.Close()
-		_ = db.Close()
 		t.Fatalf("%s: the Temporal lock: %v", Env, err)
 	}
 	if waited := time.Since(began); waited > time.Second {
 		t.Logf("waited %s for another test's Temporal on PostgreSQL to finish", waited.Round(time.Second))
 	}
-	// Registered after Admin's cleanup and before the caller's, so it runs
-	// after the caller's (dropping its databases) and before Admin's.
+	// Registered after Admin's cleanup (which closes the pool) and before the
+	// caller's, so it runs after the caller's (dropping its databases) and
+	// before Admin's.
 	t.Cleanup(func() {
 		_, _ = conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, temporalLock)
 		_ = conn.Close()
-		_ = db.Close()
 	})
 	return dsn, admin
 }
