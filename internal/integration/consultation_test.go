@@ -71,10 +71,7 @@ func TestConsultationThroughTheAPI(t *testing.T) {
 	wid := workflows.WorkflowID("consultation", id)
 	require.NoError(t, h.client.GetWorkflow(ctx, wid, "").Get(ctx, nil))
 	var timers []enumspb.EventType
-	it := h.client.GetWorkflowHistory(ctx, wid, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		ev, err := it.Next()
-		require.NoError(t, err)
+	for _, ev := range h.history(wid, "") {
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_TIMER_STARTED, enumspb.EVENT_TYPE_TIMER_FIRED, enumspb.EVENT_TYPE_TIMER_CANCELED:
 			timers = append(timers, ev.GetEventType())

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
@@ -216,4 +218,17 @@ func (h *harness) waitStateWithin(id, state string, d time.Duration) map[string]
 		return last["state"] == state
 	}, d, 50*time.Millisecond, "case %s never reached %s: %v", id, state, fmt.Sprint(last["state"]))
 	return last
+}
+
+// history is a run's whole history (runID "" is the latest run).
+func (h *harness) history(wid, runID string) []*historypb.HistoryEvent {
+	h.t.Helper()
+	it := h.client.GetWorkflowHistory(context.Background(), wid, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var events []*historypb.HistoryEvent
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(h.t, err)
+		events = append(events, ev)
+	}
+	return events
 }

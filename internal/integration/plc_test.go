@@ -130,12 +130,9 @@ func TestPLCThroughTheAPI(t *testing.T) {
 func assertSlimHistory(t *testing.T, h *harness, wid string) {
 	t.Helper()
 	ctx := context.Background()
-	iter := h.client.GetWorkflowHistory(ctx, wid, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	upserts, tasks, inTask, markers, versionUpserts, results, size := 0, 0, 0, 0, 0, 0, 0
 	var taskUpserts []string // the current workflow task's, for the message
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		require.NoError(t, err)
+	for _, ev := range h.history(wid, "") {
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 			tasks++
@@ -182,11 +179,8 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 // the request first.
 func assertIntakeAtOnce(t *testing.T, h *harness, wid string) {
 	t.Helper()
-	iter := h.client.GetWorkflowHistory(context.Background(), wid, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var scheduled []*historypb.ActivityTaskScheduledEventAttributes
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		require.NoError(t, err)
+	for _, ev := range h.history(wid, "") {
 		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
 			scheduled = append(scheduled, a)
 		}

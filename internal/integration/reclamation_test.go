@@ -16,7 +16,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -313,13 +312,7 @@ func recordRun(t *testing.T, h *harness, workflowID, runID, file string) {
 	if os.Getenv("CASEFLOW_RECORD_HISTORY") == "" {
 		return
 	}
-	iter := h.client.GetWorkflowHistory(context.Background(), workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	hist := &historypb.History{}
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		require.NoError(t, err)
-		hist.Events = append(hist.Events, ev)
-	}
+	hist := &historypb.History{Events: h.history(workflowID, runID)}
 	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
 	require.NoError(t, err)
 	// A recorded history guards the cases started before a change: a new

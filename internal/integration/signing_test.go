@@ -159,10 +159,7 @@ func TestOnlyTheAPIChangesACase(t *testing.T) {
 		}
 		require.True(t, time.Now().Before(deadline), "the unencrypted start's workflow task was never retried")
 	}
-	it := h.client.GetWorkflowHistory(ctx, plainID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		e, err := it.Next()
-		require.NoError(t, err)
+	for _, e := range h.history(plainID, "") {
 		require.NotEqual(t, enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, e.GetEventType(), "the unencrypted start ran")
 	}
 	require.NoError(t, h.client.TerminateWorkflow(ctx, plainID, "", "test done"))
