@@ -22,20 +22,33 @@ const queryAttempt = 3 * time.Second
 // workflow not ready yet) with backoff until ctx ends. Any other error is
 // returned at once; when ctx ends the last error is.
 func readView(ctx context.Context, query func(context.Context) (workflows.CaseView, error)) (workflows.CaseView, error) {
-	backoff := 50 * time.Millisecond
-	for {
+	var v workflows.CaseView
+	err := retryWhile(ctx, catchingUp, 50*time.Millisecond, time.Second, func() error {
 		actx, cancel := context.WithTimeout(ctx, queryAttempt)
-		v, err := query(actx)
-		cancel()
-		if err == nil || !catchingUp(err) || ctx.Err() != nil {
-			return v, err
+		defer cancel()
+		var err error
+		v, err = query(actx)
+		return err
+	})
+	return v, err
+}
+
+// retryWhile runs f until it returns nil or an error again does not hold
+// for, or ctx ends, waiting first, then twice as long, up to most, between
+// tries. It returns f's last error.
+func retryWhile(ctx context.Context, again func(error) bool, first, most time.Duration, f func() error) error {
+	backoff := first
+	for {
+		err := f()
+		if err == nil || !again(err) || ctx.Err() != nil {
+			return err
 		}
 		select {
 		case <-ctx.Done():
-			return v, err
+			return err
 		case <-time.After(backoff):
 		}
-		backoff = min(backoff*2, time.Second)
+		backoff = min(backoff*2, most)
 	}
 }
 
@@ -58,18 +71,9 @@ func catchingUp(err error) bool {
 // time. update must be the same update each time (one update ID), so a retry
 // never applies an event twice.
 func retryNotReady(ctx context.Context, update func() error) error {
-	backoff := 100 * time.Millisecond
-	for {
-		err := update()
-		var notReady *serviceerror.WorkflowNotReady
-		if !errors.As(err, &notReady) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 2*time.Second)
+	notReady := func(err error) bool {
+		var nr *serviceerror.WorkflowNotReady
+		return errors.As(err, &nr)
 	}
+	return retryWhile(ctx, notReady, 100*time.Millisecond, 2*time.Second, update)
 }
