@@ -15,9 +15,16 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
+// letter is a parsed letter template and the data keys it prints (nil when
+// they cannot be told).
+type letter struct {
+	t    *template.Template
+	keys []string
+}
+
 var (
-	templatesMu sync.Mutex
-	templates   = map[string]*template.Template{}
+	lettersMu sync.Mutex
+	letters   = map[string]*letter{}
 )
 
 // Render fills the named letter template with data and returns its subject and
@@ -49,17 +56,27 @@ func TemplateNames() []string {
 }
 
 func lookupTemplate(name string) (*template.Template, error) {
-	templatesMu.Lock()
-	defer templatesMu.Unlock()
-	if t, ok := templates[name]; ok {
-		return t, nil
+	l, err := lookupLetter(name)
+	if err != nil {
+		return nil, err
+	}
+	return l.t, nil
+}
+
+// lookupLetter parses the named template and finds its keys once.
+func lookupLetter(name string) (*letter, error) {
+	lettersMu.Lock()
+	defer lettersMu.Unlock()
+	if l, ok := letters[name]; ok {
+		return l, nil
 	}
 	t, err := template.New(name).Option("missingkey=error").ParseFS(templateFS, "templates/"+name+".tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("unable to load letter template %q: %w", name, err)
 	}
-	templates[name] = t
-	return t, nil
+	l := &letter{t: t, keys: keysOf(t)}
+	letters[name] = l
+	return l, nil
 }
 
 // LetterData is the part of data that the named template prints: the keys its
@@ -84,33 +101,26 @@ func LetterData(name string, data map[string]any) map[string]any {
 	return out
 }
 
-var (
-	keysMu       sync.Mutex
-	keysByLetter = map[string][]string{}
-)
-
 // templateKeys lists, sorted, the top-level data keys the named template's
 // subject and body name; ok is false when they cannot be told.
 func templateKeys(name string) ([]string, bool) {
-	keysMu.Lock()
-	defer keysMu.Unlock()
-	if keys, ok := keysByLetter[name]; ok {
-		return keys, keys != nil
-	}
-	t, err := lookupTemplate(name)
+	l, err := lookupLetter(name)
 	if err != nil {
 		return nil, false
 	}
+	return l.keys, l.keys != nil
+}
+
+// keysOf is templateKeys of a parsed template: nil when they cannot be told.
+func keysOf(t *template.Template) []string {
 	w := keyWalker{t: t, keys: map[string]bool{}, seen: map[string]bool{}}
 	for _, part := range []string{"subject", "body"} {
 		w.template(part)
 	}
-	var keys []string // nil: cannot be told
-	if !w.bad {
-		keys = append(make([]string, 0, len(w.keys)), slices.Sorted(maps.Keys(w.keys))...) //workflowcheck:ignore sorted: the same keys in one order
+	if w.bad {
+		return nil
 	}
-	keysByLetter[name] = keys
-	return keys, keys != nil
+	return append(make([]string, 0, len(w.keys)), slices.Sorted(maps.Keys(w.keys))...) //workflowcheck:ignore sorted: the same keys in one order
 }
 
 // keyWalker collects the top-level keys a template's tree names.
