@@ -114,6 +114,12 @@ const (
 	// engineer's request first, instead of one after another; the search
 	// flusher waits for a pass without a change (flushLater).
 	release2612b workflow.Version = 2
+	// release2612c: release2612b, and a person's event records what it settles
+	// by itself (a deadline it meets, the tasks it ends: Recorder) when it
+	// enters, before its side effects wait for the intake's. A verdict given
+	// while the intake's letters still retry meets its deadline then, and its
+	// state and that deadline reach visibility in one upsert.
+	release2612c workflow.Version = 3
 )
 
 // newCore builds the shared part of a case in the machine's initial state.
@@ -125,7 +131,7 @@ func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.S
 		cals:     cals,
 		openedAt: workflow.Now(ctx),
 		lock:     workflow.NewMutex(ctx),
-		release:  workflow.GetVersion(ctx, releaseChange, workflow.DefaultVersion, release2612b),
+		release:  workflow.GetVersion(ctx, releaseChange, workflow.DefaultVersion, release2612c),
 	}
 	c.version = c.changeVersion(ctx, coreChange, coreV3)
 	c.slim = c.changeVersion(ctx, slimChange, slimV1)
@@ -228,6 +234,9 @@ func (c *caseCore) setup(ctx workflow.Context) error {
 				c.noteBytes += len(note)
 				if c.state() == ev.From {
 					c.selfLoops++
+				}
+				if r, ok := c.behaviour.(Recorder); ok && c.release >= release2612c {
+					r.Record(ctx, ev)
 				}
 				// The event is in; its side effects follow the intake's.
 				if err := workflow.Await(ctx, func() bool { return !c.settling }); err != nil {

@@ -84,6 +84,15 @@ type Behaviour interface {
 	View() any
 }
 
+// Recorder is a Behaviour whose events settle something by themselves — a
+// deadline met, tasks ended — that must not wait for side effects. Since
+// release2612c the core calls Record as the event enters, holding the case's
+// lock, before the event's side effects wait for the intake's; Apply then
+// leaves those to it. Record issues no activity.
+type Recorder interface {
+	Record(ctx workflow.Context, ev *Event)
+}
+
 // Event is a person's event on its way into a case: checked, decoded, and (in
 // Apply) already fired.
 type Event struct {

@@ -478,7 +478,9 @@ func (w *plcCase) Apply(ctx workflow.Context, ev *Event) error {
 	note := ev.Data.(*NoteData)
 	switch ev.Name() {
 	case sm.PLCSpecialistCalled:
-		w.meet(ctx, "customer_callback")
+		if w.release < release2612c {
+			w.meet(ctx, "customer_callback")
+		}
 		if w.seed >= plcSeedV1 {
 			w.comment(ctx, strings.TrimSpace("Специалист связался с клиентом. "+note.Note))
 		}
@@ -544,13 +546,8 @@ func (w *plcCase) nrpActUploaded(ctx workflow.Context, d *NRPActData) {
 
 // verdict applies the engineer's verdict and both branches' actions of the seed.
 func (w *plcCase) verdict(ctx workflow.Context, who string, d *VerdictData) error {
-	w.meet(ctx, "verdict")
-	for _, t := range slices.Clone(w.tasks) {
-		// Since coreV3 the verdict closes the escalation's tasks only: a failed
-		// side effect's to-do stays until someone does it (task_done).
-		if w.version < coreV3 || slices.Contains(t.Events, sm.PLCCallAttempt) || slices.Contains(t.Events, EventVerdict) {
-			w.closeTask(ctx, t.ID)
-		}
+	if w.release < release2612c {
+		w.verdictGiven(ctx)
 	}
 	w.data.Verdict = &PLCVerdict{PLC: *d.PLC, Comment: d.Comment, By: who, At: workflow.Now(ctx)}
 	in := &w.in.Intake
@@ -608,6 +605,31 @@ func (w *plcCase) verdict(ctx workflow.Context, who string, d *VerdictData) erro
 	}
 	w.comment(ctx, "Случай признан PLC. Заявка (СРОЧНО, АСЦ "+dir.PreferredASC+" в приоритете) оформляется по просьбе группы PLC.")
 	return nil
+}
+
+// Record settles at once what a PLC event settles by itself (release2612c):
+// a verdict meets its deadline and ends the escalation's calls, the
+// specialist's call meets the customer's callback. Their letters and comments
+// wait in Apply.
+func (w *plcCase) Record(ctx workflow.Context, ev *Event) {
+	if _, ok := ev.Data.(*VerdictData); ok {
+		w.verdictGiven(ctx)
+	}
+	if ev.Name() == sm.PLCSpecialistCalled {
+		w.meet(ctx, "customer_callback")
+	}
+}
+
+// verdictGiven meets the verdict's deadline and closes the escalation's tasks.
+func (w *plcCase) verdictGiven(ctx workflow.Context) {
+	w.meet(ctx, "verdict")
+	for _, t := range slices.Clone(w.tasks) {
+		// Since coreV3 the verdict closes the escalation's tasks only: a failed
+		// side effect's to-do stays until someone does it (task_done).
+		if w.version < coreV3 || slices.Contains(t.Events, sm.PLCCallAttempt) || slices.Contains(t.Events, EventVerdict) {
+			w.closeTask(ctx, t.ID)
+		}
+	}
 }
 
 // guardServiceRequest refuses a second urgent request, an ASC nobody knows and

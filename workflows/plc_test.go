@@ -601,6 +601,9 @@ func (s *plcSuite) TestManualTaskIsClosedByTaskDone() {
 // While the intake's side effects retry (the SMTP server refuses for a while),
 // the case is registered and takes the engineer's verdict; the verdict's own
 // side effects follow the intake's (issue 11: every event was refused 409).
+// What the verdict settles by itself — its deadline met, the escalation's
+// calls ended — holds from the moment it comes (release2612c), not from when
+// the letters are out.
 func (s *plcSuite) TestVerdictEntersWhileIntakeMailRetries() {
 	start := msk("2026-11-23 10:00")
 	s.begin(start)
@@ -613,11 +616,21 @@ func (s *plcSuite) TestVerdictEntersWhileIntakeMailRetries() {
 	var during CaseView
 	s.at(msk("2026-11-23 10:00").Add(20*time.Second), func(v CaseView) { during = v })
 	s.accept(msk("2026-11-23 10:00").Add(30*time.Second), RoleEngineer, EventVerdict, VerdictData{PLC: yes(), Comment: "возгорание"})
+	var given CaseView
+	var groupBefore int
+	s.at(msk("2026-11-23 10:01"), func(v CaseView) { given, groupBefore = v, len(s.Mailer.ByStep("plc-request")) })
 	s.accept(msk("2026-11-23 10:30"), RoleSupervisor, sm.PLCClose, NoteData{Note: "урегулировано"})
 	s.start(start, plcIntake(ChannelPhone))
 
 	s.Equal(sm.PLCAwaitingVerdict, during.State, "registered before its letters are out")
 	s.Contains(during.AllowedEvents, EventVerdict)
+	s.Zero(groupBefore, "the request still retries a minute in")
+	s.Equal(sm.PLCConfirmed, given.State)
+	verdict := deadline(given, "verdict")
+	s.True(verdict.Met, "the verdict's deadline is met when the verdict comes, not when the letters are out")
+	s.Require().NotNil(verdict.MetAt)
+	s.True(verdict.MetAt.Equal(msk("2026-11-23 10:00").Add(30*time.Second)), "met at %s", verdict.MetAt)
+	s.True(deadline(given, "customer_callback").Due.Equal(deadline(during, "customer_callback").Due))
 	v := s.result()
 	s.Equal(sm.PLCClosed, v.State)
 	s.Len(s.Mailer.ByStep("plc-request"), 1, "the request went out once, after its retries")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/caseflow/caseflow/workflows"
 	"github.com/stretchr/testify/assert"
+	commonpb "go.temporal.io/api/common/v1"
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite" // a second connection that locks the records database
 )
@@ -38,6 +39,62 @@ func TestWorkerFaults(t *testing.T) {
 		assertEachLetterOnce(t, h)
 		_, view := h.call("GET", "/v1/cases/"+id, "admin", nil)
 		assert.Empty(t, view["tasks"], "a transient outage leaves no manual work")
+	})
+
+	t.Run("a verdict during an outage meets its deadline at once", func(t *testing.T) {
+		h.smtp.Reset()
+		h.smtp.SetDown(true)
+		id := h.open("expert", "faults-verdict-in-outage", plcBody("email"))
+		wid := workflows.WorkflowID("plc", id)
+		h.waitActivityFailed(wid, "421")
+		// The verdict's side effects (the PLC group's letter) wait for the
+		// intake's letters, so its answer waits for the outage to end: send it
+		// beside the test.
+		answered := make(chan int, 1)
+		go func() {
+			raw := `{"event":"verdict","data":{"plc":true,"comment":"PLC: возгорание"}}`
+			req, _ := http.NewRequest("POST", h.api.URL+"/v1/cases/"+id+"/events", strings.NewReader(raw))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+h.tokens["engineer"])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				answered <- 0
+				return
+			}
+			resp.Body.Close()
+			answered <- resp.StatusCode
+		}()
+		// The verdict is in while the letters still fail: its deadline is met
+		// then, not when the outage ends (a long outage would breach it).
+		view := h.waitState(id, "confirmed")
+		verdict := deadlineOf(t, view, "verdict")
+		assert.Equal(t, true, verdict["met"], "the verdict's deadline is met when the verdict comes: %v", verdict)
+		assert.Equal(t, false, verdict["breached"], "%v", verdict)
+		require.Empty(t, h.smtp.Messages(), "the server is still down")
+
+		h.smtp.SetDown(false)
+		select {
+		case status := <-answered:
+			require.Equal(t, http.StatusOK, status, "the verdict's answer once its letters are out")
+		case <-time.After(time.Minute):
+			t.Fatal("the verdict never answered after the outage")
+		}
+		msgs, err := h.smtp.WaitFor(4, 30*time.Second)
+		require.NoError(t, err)
+		require.NotNil(t, findSubject(msgs, "PLC "+customerName+" CONS-"), "the request reached the engineer after the outage")
+		assertEachLetterOnce(t, h)
+		// The verdict's state and the deadline it met reach visibility in one
+		// upsert, and its effects add none after it.
+		var last *commonpb.SearchAttributes
+		for _, e := range h.history(wid, "") {
+			if a := e.GetUpsertWorkflowSearchAttributesEventAttributes(); a != nil {
+				last = a.GetSearchAttributes()
+			}
+		}
+		require.NotNil(t, last)
+		assert.Equal(t, `"confirmed"`, string(last.GetIndexedFields()["CaseState"].GetData()), "the last upsert is the verdict's")
+		assert.Contains(t, last.GetIndexedFields(), "CaseDeadline", "the verdict's upsert moves the deadline too")
+		recordRun(t, h, wid, "", "plc_verdict_in_outage_history.json")
 	})
 
 	t.Run("records database locked past the busy timeout", func(t *testing.T) {
@@ -124,4 +181,17 @@ func (h *harness) waitActivityFailed(workflowID, what string) {
 		}
 		return false
 	}, time.Minute, 50*time.Millisecond, "no activity of %s failed with %q; failures seen: %v", workflowID, what, seen)
+}
+
+// deadlineOf is the named deadline of a case view.
+func deadlineOf(t *testing.T, view map[string]any, name string) map[string]any {
+	t.Helper()
+	ds, _ := view["deadlines"].([]any)
+	for _, d := range ds {
+		if m, ok := d.(map[string]any); ok && m["name"] == name {
+			return m
+		}
+	}
+	t.Fatalf("no deadline %s in %v", name, view["deadlines"])
+	return nil
 }
