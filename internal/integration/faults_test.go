@@ -10,8 +10,8 @@ import (
 
 	"github.com/caseflow/caseflow/workflows"
 	"github.com/stretchr/testify/assert"
-	commonpb "go.temporal.io/api/common/v1"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
 	_ "modernc.org/sqlite" // a second connection that locks the records database
 )
 
