@@ -118,7 +118,9 @@ const (
 	// by itself (a deadline it meets, the tasks it ends: Recorder) when it
 	// enters, before its side effects wait for the intake's. A verdict given
 	// while the intake's letters still retry meets its deadline then, and its
-	// state and that deadline reach visibility in one upsert.
+	// state and that deadline reach visibility in one upsert. A case that has
+	// ended upserts its last values in the workflow task that completes it,
+	// which the server folds into the close record (flushLater).
 	release2612c workflow.Version = 3
 )
 
@@ -655,6 +657,16 @@ func (c *caseCore) flushLater(ctx workflow.Context) {
 		}
 		if c.release < release2612b || c.moves == seen {
 			break
+		}
+	}
+	if c.release >= release2612c && c.terminal() {
+		// A case that has ended completes once its handlers have (finish), and
+		// the server folds the upserts of the workflow task that completes it
+		// into its close record: its last values wait for that task instead of
+		// costing a visibility write of their own while the closing event's
+		// side effects run.
+		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			return
 		}
 	}
 	if c.searchDirty {

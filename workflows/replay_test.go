@@ -64,6 +64,9 @@ func TestRecordedPathsAreCovered(t *testing.T) {
 		"reclamation_release_run1_history.json": {versions("caseflow-release-1"), "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW"},
 		// The PLC intake's letters and ticket at once (release2612b).
 		"plc_release2612b_history.json": {versions("caseflow-release-2"), state("closed")},
+		// A verdict's deadline met as it enters, the closed state upserted in
+		// the workflow task that completes the case (release2612c).
+		"plc_release2612c_history.json": {versions("caseflow-release-3"), state("closed")},
 		// A verdict given while the intake's letters fail (release2612b: its
 		// deadline met once they are out; release2612c: when it comes).
 		"plc_verdict_in_outage_release2612b_history.json": {versions("caseflow-release-2"), state("confirmed"), "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED"},

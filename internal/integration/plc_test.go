@@ -116,7 +116,7 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.NotEmpty(t, outbox)
 
-	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_release2612b_history.json")
+	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_release2612c_history.json")
 	assertSlimHistory(t, h, workflows.WorkflowID("plc", id))
 	assertIntakeAtOnce(t, h, workflows.WorkflowID("plc", id))
 	assertNoPersonalDataInTemporal(t, h)
@@ -125,13 +125,16 @@ func TestPLCThroughTheAPI(t *testing.T) {
 // assertSlimHistory checks what a case keeps in its history (the caseflow-slim
 // and caseflow-release changes): one version marker and its one
 // TemporalChangeVersion upsert, at most one search-attribute upsert of its own
-// per workflow task, update results and a workflow result that are not the
-// whole view, and a visibility record in step with the closed case.
+// per workflow task, the closed state upserted in the workflow task that
+// completes the case (the server folds it into the close record), update
+// results and a workflow result that are not the whole view, and a visibility
+// record in step with the closed case.
 func assertSlimHistory(t *testing.T, h *harness, wid string) {
 	t.Helper()
 	ctx := context.Background()
 	upserts, tasks, inTask, markers, versionUpserts, results, size := 0, 0, 0, 0, 0, 0, 0
-	var taskUpserts []string // the current workflow task's, for the message
+	var taskUpserts []string      // the current workflow task's, for the message
+	closedIn, completedIn := 0, 0 // the workflow tasks that upserted the closed state and completed the case
 	for _, ev := range h.history(wid, "") {
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
@@ -140,6 +143,7 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 		case enumspb.EVENT_TYPE_MARKER_RECORDED:
 			markers++
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+			completedIn = tasks
 			assert.Less(t, dataBytes(ev.GetWorkflowExecutionCompletedEventAttributes().GetResult()), 512, "event %d: the case's result is its state, not the view", ev.GetEventId())
 		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
 			fields := ev.GetUpsertWorkflowSearchAttributesEventAttributes().GetSearchAttributes().GetIndexedFields()
@@ -149,6 +153,9 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 			}
 			upserts++
 			inTask++
+			if string(fields["CaseState"].GetData()) == `"closed"` {
+				closedIn = tasks
+			}
 			keys := slices.Sorted(maps.Keys(fields))
 			taskUpserts = append(taskUpserts, fmt.Sprintf("event %d %v", ev.GetEventId(), keys))
 			assert.LessOrEqual(t, inTask, 1, "a second upsert in one workflow task: %v", taskUpserts)
@@ -162,6 +169,7 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 		size += proto.Size(ev)
 	}
 	assert.Positive(t, upserts)
+	assert.Equal(t, completedIn, closedIn, "the closed state is upserted in the workflow task that completes the case (task %d), not in task %d while the close's side effects run", completedIn, closedIn)
 	assert.Equal(t, 1, markers, "one version marker: the release's")
 	assert.Equal(t, 1, versionUpserts, "one TemporalChangeVersion upsert: the release's")
 	t.Logf("%d search-attribute upserts in %d workflow tasks; history %d bytes, activity results %d of them", upserts, tasks, size, results)
