@@ -204,6 +204,9 @@ type runner struct {
 	dir  string
 	h    *harness
 	keys map[string]*keys
+	// visibility is each variant's visibility writes per case over its
+	// throughput runs, by the server's count.
+	visibility map[string]float64
 }
 
 func (r *runner) progress(format string, args ...any) {
@@ -278,13 +281,27 @@ func (r *runner) flows() []flow {
 func (r *runner) throughput(ctx context.Context, t *Throughput) (map[string][]string, error) {
 	perS := map[string][]float64{}
 	samples := map[string][]string{}
+	writes, driven := map[string]int64{}, map[string]int{}
+	ops := map[string]map[string]int64{}
 	t.InFlight = r.o.InFlight
 	for round := range r.o.Rounds {
 		for _, f := range inOrder(round, r.flows()) {
+			// The visibility queue writes after a case closes: its count is read
+			// once it has stopped moving, before and after the run.
+			before := r.h.vis.settled(ctx, 300*time.Millisecond, 5*time.Second)
+			opsBefore := r.h.vis.byOp()
 			s, err := r.h.saturate(ctx, f, r.keysFor("t", f), r.o.InFlight, r.o.Warmup, r.o.Duration)
 			if err != nil {
 				return nil, err
 			}
+			writes[f.variant()] += r.h.vis.settled(ctx, 300*time.Millisecond, 5*time.Second) - before
+			if ops[f.variant()] == nil {
+				ops[f.variant()] = map[string]int64{}
+			}
+			for op, n := range r.h.vis.byOp() {
+				ops[f.variant()][op] += n - opsBefore[op]
+			}
+			driven[f.variant()] += s.Driven
 			perS[f.variant()] = append(perS[f.variant()], s.PerS)
 			samples[f.variant()] = append(samples[f.variant()], s.sample...)
 			t.Runs = append(t.Runs, ThroughputRun{Variant: f.variant(), Cases: s.Cases, PerS: s.PerS})
@@ -293,6 +310,14 @@ func (r *runner) throughput(ctx context.Context, t *Throughput) (map[string][]st
 	}
 	t.CaseflowPerS, t.BaselinePerS, t.CaseflowAPIPerS = mean(perS[variantCaseflow]), mean(perS[variantBaseline]), mean(perS[variantAPI])
 	t.Ratio, t.APIRatio = ratio(t.CaseflowPerS, t.BaselinePerS), ratio(t.CaseflowAPIPerS, t.BaselinePerS)
+	r.visibility = map[string]float64{}
+	for _, f := range r.flows() {
+		v, n := f.variant(), float64(driven[f.variant()])
+		r.visibility[v] = ratio(float64(writes[v]), n)
+		o := ops[v]
+		r.progress("visibility writes per %s case: %.2f (started %.2f, upserts %.2f, closed %.2f; %d cases)", v, r.visibility[v],
+			ratio(float64(o[visibilityWriteOps[0]]), n), ratio(float64(o[visibilityWriteOps[1]]), n), ratio(float64(o[visibilityWriteOps[2]]), n), driven[v])
+	}
 	return samples, nil
 }
 
@@ -387,7 +412,8 @@ func (r *runner) ceiling(ctx context.Context, c *Ceiling, commits float64, sampl
 	c.CaseflowTransitionsPerCase, c.BaselineTransitionsPerCase = cf.Transitions, bl.Transitions
 	c.CaseflowEventsPerCase, c.BaselineEventsPerCase = cf.Events, bl.Events
 	c.CaseflowHistoryBytesPerCase, c.BaselineHistoryBytesPerCase = cf.HistoryBytes, bl.HistoryBytes
-	c.CaseflowVisibilityWritesPerCase, c.BaselineVisibilityWritesPerCase = cf.VisibilityWrites, bl.VisibilityWrites
+	c.CaseflowVisibilityWritesPerCase, c.BaselineVisibilityWritesPerCase = r.visibility[variantCaseflow], r.visibility[variantBaseline]
+	c.CaseflowUpsertEventsPerCase, c.BaselineUpsertEventsPerCase = cf.UpsertEvents, bl.UpsertEvents
 	c.CaseflowPerS, c.BaselinePerS = ratio(commits, cf.Transitions), ratio(commits, bl.Transitions)
 	c.Ratio = ratio(c.CaseflowPerS, c.BaselinePerS)
 	c.CaseflowShare, c.BaselineShare = ratio(t.CaseflowPerS, c.CaseflowPerS), ratio(t.BaselinePerS, c.BaselinePerS)

@@ -48,12 +48,18 @@ func TestRunReportsEveryScenario(t *testing.T) {
 		"ceiling baseline":             r.Ceiling.BaselinePerS,
 		"ceiling ratio":                r.Ceiling.Ratio,
 		"caseflow visibility writes":   r.Ceiling.CaseflowVisibilityWritesPerCase,
+		"caseflow upsert events":       r.Ceiling.CaseflowUpsertEventsPerCase,
 		"caseflow history bytes":       r.Ceiling.CaseflowHistoryBytesPerCase,
 		"baseline history bytes":       r.Ceiling.BaselineHistoryBytesPerCase,
 		"replay caseflow µs per event": rep.Replay.CaseflowUsPerEvent,
 		"replay baseline µs per event": rep.Replay.BaselineUsPerEvent,
 		"replay ratio":                 rep.Replay.Ratio,
 	}
+	// The server's own count: every closed case wrote at least its start and
+	// its close (the baseline upserts nothing itself; the server may add one
+	// for the worker's build), caseflow's its upserts besides.
+	assert.GreaterOrEqual(t, r.Ceiling.BaselineVisibilityWritesPerCase, 1.9, "the baseline's start and close")
+	assert.Greater(t, r.Ceiling.CaseflowVisibilityWritesPerCase, r.Ceiling.BaselineVisibilityWritesPerCase, "caseflow's upserts")
 	require.NotNil(t, r.Consultation, "the consultation scenario ran")
 	positive["consultation caseflow"] = r.Consultation.CaseflowPerS
 	positive["consultation caseflow API"] = r.Consultation.CaseflowAPIPerS

@@ -32,7 +32,9 @@ import (
 // worker, client and HTTP API as `caseflow dev` wires them (payload encryption
 // included), and the baseline's worker and a plain client beside them.
 type harness struct {
-	srv     *devserver.Server
+	srv *devserver.Server
+	// vis counts the server's visibility writes.
+	vis     *visibilityCounter
 	cf, bl  client.Client
 	workers []worker.Worker
 	api     *http.Server
@@ -52,7 +54,7 @@ type harness struct {
 // startHarness starts a fresh server with the given synchronous pragma in dir.
 func startHarness(ctx context.Context, dir, synchronous string, o *Options) (_ *harness, err error) {
 	latency, inFlight := o.Latency, o.InFlight
-	h := &harness{probe: newProbe(), cfg: config.Example(), dir: dir}
+	h := &harness{probe: newProbe(), cfg: config.Example(), dir: dir, vis: newVisibilityCounter()}
 	defer func() {
 		if err != nil {
 			h.stop()
@@ -74,7 +76,7 @@ func startHarness(ctx context.Context, dir, synchronous string, o *Options) (_ *
 		SearchAttributes: workflows.SearchAttributeTypes(), ExecutionCache: o.ExecutionCache,
 		// The SDK's workflow cache is process-wide and created by the first
 		// worker, which is one of the server's own: sized by Start, before it.
-		WorkflowCache: o.WorkflowCache, TaskQueuePartitions: o.Partitions,
+		WorkflowCache: o.WorkflowCache, TaskQueuePartitions: o.Partitions, Metrics: h.vis,
 	}); err != nil {
 		return nil, err
 	}

@@ -52,6 +52,8 @@ type saturation struct {
 	Cases  int
 	PerS   float64
 	Errors int
+	// Driven counts every case the run drove to its close, warm-up included.
+	Driven int
 	// sample are workflow IDs of cases closed in the measured window.
 	sample []string
 }
@@ -94,10 +96,13 @@ func (h *harness) saturate(ctx context.Context, f flow, k *keys, inFlight int, w
 					if firstErr == nil {
 						firstErr = err
 					}
-				case !t.closed.Before(from):
-					closed = append(closed, t.closed)
-					if len(res.sample) < 20 {
-						res.sample = append(res.sample, f.workflowID(t.caseID))
+				default:
+					res.Driven++
+					if !t.closed.Before(from) {
+						closed = append(closed, t.closed)
+						if len(res.sample) < 20 {
+							res.sample = append(res.sample, f.workflowID(t.caseID))
+						}
 					}
 				}
 				failed := firstErr != nil
@@ -384,9 +389,9 @@ func (h *harness) parkOne(ctx context.Context, f flow, key string) error {
 
 // caseCost is what one closed case cost the server: Temporal's state
 // transitions (each one persistence write of the execution), its history, and
-// its visibility writes.
+// the search-attribute upsert events in it.
 type caseCost struct {
-	Transitions, Events, HistoryBytes, VisibilityWrites float64
+	Transitions, Events, HistoryBytes, UpsertEvents float64
 }
 
 // costOf averages the cost of closed cases.
@@ -404,8 +409,6 @@ func costOf(ctx context.Context, c client.Client, wids []string) (caseCost, erro
 		cost.Transitions += float64(info.GetStateTransitionCount())
 		cost.Events += float64(info.GetHistoryLength())
 		cost.HistoryBytes += float64(info.GetHistorySizeBytes())
-		// The start and the close write visibility, and so does every upsert.
-		cost.VisibilityWrites += 2
 		it := c.GetWorkflowHistory(ctx, wid, "", false, 0)
 		for it.HasNext() {
 			e, err := it.Next()
@@ -413,7 +416,7 @@ func costOf(ctx context.Context, c client.Client, wids []string) (caseCost, erro
 				return cost, fmt.Errorf("unable to read the history of %s: %w", wid, err)
 			}
 			if e.GetEventType() == enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES {
-				cost.VisibilityWrites++
+				cost.UpsertEvents++
 			}
 		}
 	}
@@ -421,7 +424,7 @@ func costOf(ctx context.Context, c client.Client, wids []string) (caseCost, erro
 	cost.Transitions /= n
 	cost.Events /= n
 	cost.HistoryBytes /= n
-	cost.VisibilityWrites /= n
+	cost.UpsertEvents /= n
 	return cost, nil
 }
 

@@ -35,6 +35,7 @@ import (
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
 	"go.temporal.io/server/common/membership/static"
+	"go.temporal.io/server/common/metrics"
 	"go.temporal.io/server/common/primitives"
 	"go.temporal.io/server/temporal"
 )
@@ -105,6 +106,9 @@ type Options struct {
 	// task queue (Temporal's default is 4, for spreading a queue over matching
 	// hosts; the embedded server has one).
 	TaskQueuePartitions int
+	// Metrics, when set, receives the server's metrics (the bench counts the
+	// visibility store's writes with it); nil records none.
+	Metrics metrics.Handler
 }
 
 // DefaultExecutionCache is Options.ExecutionCache's default, a bound instead of
@@ -298,7 +302,11 @@ func newTemporal(c *config.Config, logger *serverLogger, opts Options) (temporal
 		rpc := c.Services[string(svc)].RPC
 		return static.SingleLocalHost(dialHost(rpc.BindOnIP, rpc.GRPCPort))
 	}
-	srv, err := temporal.NewServer(
+	extra := []temporal.ServerOption{}
+	if opts.Metrics != nil {
+		extra = append(extra, temporal.WithCustomMetricsHandler(opts.Metrics))
+	}
+	srv, err := temporal.NewServer(append(extra,
 		temporal.WithConfig(c),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
@@ -329,7 +337,7 @@ func newTemporal(c *config.Config, logger *serverLogger, opts Options) (temporal
 			// Temporal's 128,000 entries: an open case costs no memory once evicted.
 			dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): opts.ExecutionCache,
 		})),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("unable to build temporal server: %w", err)
 	}
