@@ -217,6 +217,9 @@ func (c *caseCore) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryView, func() (CaseView, error) { return c.view(), nil }); err != nil {
 		return err
 	}
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (string, error) { return c.state(), nil }); err != nil {
+		return err
+	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateEvent,
 		func(ctx workflow.Context, req EventRequest) (any, error) {
 			err := c.locked(ctx, func() error {

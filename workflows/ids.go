@@ -16,6 +16,9 @@ const (
 	UpdateEvent = "event"
 	// QueryView returns the case's CaseView.
 	QueryView = "view"
+	// QueryState returns the case's state, a string: what an intake's answer
+	// shows, without building and sealing the whole view.
+	QueryState = "state"
 )
 
 // Typed search attributes caseflow keeps on every case. None carries personal data.

@@ -160,6 +160,11 @@ func (s *plcSuite) TestPhoneIntakeThenPLCVerdictToClosed() {
 	s.begin(start)
 	s.at(msk("2026-11-23 10:01"), func(v CaseView) {
 		s.Equal(sm.PLCAwaitingVerdict, v.State)
+		val, err := s.Env.QueryWorkflow(QueryState)
+		s.Require().NoError(err)
+		var state string
+		s.Require().NoError(val.Get(&state))
+		s.Equal(sm.PLCAwaitingVerdict, state, "the state query answers what the view says")
 		s.Equal([]string{"documents_received", "repeat_contact", "specialist_contacted", "verdict"}, v.AllowedEvents)
 		s.True(deadline(v, "verdict").Due.Equal(msk("2026-11-23 13:00")), "verdict due 3 working hours later")
 		s.Equal(PolicyPLCVerdict, deadline(v, "verdict").Basis.Policy)

@@ -69,8 +69,8 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 	state := opened.State
 	qctx, qcancel := context.WithTimeout(r.Context(), stateQueryTimeout)
 	defer qcancel()
-	if view, err := s.caseView(qctx, opened.WorkflowID, ""); err == nil && view.State != "" {
-		state = view.State
+	if now, err := s.caseState(qctx, opened.WorkflowID); err == nil && now != "" {
+		state = now
 	}
 	w.Header().Set("Location", "/v1/cases/"+opened.ID)
 	writeJSON(w, code, openedCase{ID: opened.ID, Type: opened.Type, State: state, WorkflowID: opened.WorkflowID})
@@ -208,6 +208,25 @@ func (s *Server) caseView(ctx context.Context, wid, runID string) (workflows.Cas
 		}
 		return view, v.Get(&view)
 	})
+}
+
+// caseState reads where a case stands with the state query; a worker that
+// does not know that query yet answers with the view.
+func (s *Server) caseState(ctx context.Context, wid string) (string, error) {
+	var state string
+	_, err := readView(ctx, func(ctx context.Context) (workflows.CaseView, error) {
+		v, err := s.tc.QueryWorkflow(ctx, wid, "", workflows.QueryState)
+		if err != nil {
+			return workflows.CaseView{}, err
+		}
+		return workflows.CaseView{}, v.Get(&state)
+	})
+	var failed *serviceerror.QueryFailed
+	if errors.As(err, &failed) && strings.Contains(failed.Error(), "unknown queryType") {
+		view, err := s.caseView(ctx, wid, "")
+		return view.State, err
+	}
+	return state, err
 }
 
 // foundView reads the view of a found case.

@@ -45,6 +45,10 @@ type fakeTemporal struct {
 	// opened holds the memo of each workflow ID started since the last reset: it
 	// is not started again, and describing it gives the memo.
 	opened map[string]map[string]any
+	// queries are the query types asked, in order.
+	queries []string
+	// noStateQuery answers the state query as a worker that predates it.
+	noStateQuery bool
 }
 
 // fakeStart is one recorded ExecuteWorkflow.
@@ -121,11 +125,18 @@ func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, wid, runID s
 	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info}, nil
 }
 
-func (f *fakeTemporal) QueryWorkflow(_ context.Context, wid, _, _ string, _ ...any) (converter.EncodedValue, error) {
+func (f *fakeTemporal) QueryWorkflow(_ context.Context, wid, _, query string, _ ...any) (converter.EncodedValue, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail != nil {
 		return nil, f.fail
+	}
+	f.queries = append(f.queries, query)
+	if query == workflows.QueryState {
+		if f.noStateQuery {
+			return nil, serviceerror.NewQueryFailed("unknown queryType state. KnownQueryTypes=[__stack_trace __open_sessions __temporal_workflow_metadata view]")
+		}
+		return fakeValue{"fake"}, nil
 	}
 	return fakeValue{workflows.CaseView{ID: strings.TrimPrefix(wid, f.caseType+"-"), Type: f.caseType, WorkflowID: wid, State: "fake"}}, nil
 }

@@ -105,3 +105,27 @@ func TestIdempotencyKeyIsPrintableASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestIntakeAnswersWithTheStateQuery: an intake's answer reads where the case
+// stands with the light state query, not the whole view; a worker that does
+// not know that query yet answers with the view.
+func TestIntakeAnswersWithTheStateQuery(t *testing.T) {
+	api, ft := newFakeAPI(t, nil)
+	w := serve(api, "POST", "/v1/cases", bearer("operator"), withPLC(t, func(map[string]any) {}), IdempotencyKeyHeader, "state-"+uuid.NewString())
+	require.Equal(t, http.StatusCreated, w.Code, "%.500s", w.Body)
+	var opened openedCase
+	mustDecodeStrict(t, w.Body.Bytes(), &opened)
+	assert.Equal(t, "fake", opened.State)
+	ft.mu.Lock()
+	assert.Equal(t, []string{workflows.QueryState}, ft.queries, "one state query, no view")
+	ft.queries, ft.noStateQuery = nil, true
+	ft.mu.Unlock()
+
+	w = serve(api, "POST", "/v1/cases", bearer("operator"), withPLC(t, func(map[string]any) {}), IdempotencyKeyHeader, "state-"+uuid.NewString())
+	require.Equal(t, http.StatusCreated, w.Code, "%.500s", w.Body)
+	mustDecodeStrict(t, w.Body.Bytes(), &opened)
+	assert.Equal(t, "fake", opened.State, "the view's state")
+	ft.mu.Lock()
+	assert.Equal(t, []string{workflows.QueryState, workflows.QueryView}, ft.queries, "the view after the unknown query")
+	ft.mu.Unlock()
+}
