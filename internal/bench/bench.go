@@ -281,25 +281,23 @@ func (r *runner) flows() []flow {
 func (r *runner) throughput(ctx context.Context, t *Throughput) (map[string][]string, error) {
 	perS := map[string][]float64{}
 	samples := map[string][]string{}
-	writes, driven := map[string]int64{}, map[string]int{}
-	ops := map[string]map[string]int64{}
+	// Each variant's visibility writes by operation, and the cases it drove.
+	ops, driven := map[string]map[string]int64{}, map[string]int{}
 	t.InFlight = r.o.InFlight
 	for round := range r.o.Rounds {
 		for _, f := range inOrder(round, r.flows()) {
 			// The visibility queue writes after a case closes: its count is read
 			// once it has stopped moving, before and after the run.
 			before := r.h.vis.settled(ctx, 300*time.Millisecond, 5*time.Second)
-			opsBefore := r.h.vis.byOp()
 			s, err := r.h.saturate(ctx, f, r.keysFor("t", f), r.o.InFlight, r.o.Warmup, r.o.Duration)
 			if err != nil {
 				return nil, err
 			}
-			writes[f.variant()] += r.h.vis.settled(ctx, 300*time.Millisecond, 5*time.Second) - before
 			if ops[f.variant()] == nil {
 				ops[f.variant()] = map[string]int64{}
 			}
-			for op, n := range r.h.vis.byOp() {
-				ops[f.variant()][op] += n - opsBefore[op]
+			for op, n := range r.h.vis.settled(ctx, 300*time.Millisecond, 5*time.Second) {
+				ops[f.variant()][op] += n - before[op]
 			}
 			driven[f.variant()] += s.Driven
 			perS[f.variant()] = append(perS[f.variant()], s.PerS)
@@ -312,9 +310,12 @@ func (r *runner) throughput(ctx context.Context, t *Throughput) (map[string][]st
 	t.Ratio, t.APIRatio = ratio(t.CaseflowPerS, t.BaselinePerS), ratio(t.CaseflowAPIPerS, t.BaselinePerS)
 	r.visibility = map[string]float64{}
 	for _, f := range r.flows() {
-		v, n := f.variant(), float64(driven[f.variant()])
-		r.visibility[v] = ratio(float64(writes[v]), n)
-		o := ops[v]
+		v, n, o := f.variant(), float64(driven[f.variant()]), ops[f.variant()]
+		var writes int64
+		for _, w := range o {
+			writes += w
+		}
+		r.visibility[v] = ratio(float64(writes), n)
 		r.progress("visibility writes per %s case: %.2f (started %.2f, upserts %.2f, closed %.2f; %d cases)", v, r.visibility[v],
 			ratio(float64(o[visibilityWriteOps[0]]), n), ratio(float64(o[visibilityWriteOps[1]]), n), ratio(float64(o[visibilityWriteOps[2]]), n), driven[v])
 	}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"maps"
 	"sync"
 	"time"
 
@@ -60,15 +61,6 @@ func (h *visibilityCounter) Counter(name string) metrics.CounterIface {
 	})
 }
 
-// writes is how many records the visibility store has written so far.
-func (h *visibilityCounter) writes() int64 {
-	var n int64
-	for _, c := range h.byOp() {
-		n += c
-	}
-	return n
-}
-
 // byOp is how many records the visibility store has written so far, by
 // operation.
 func (h *visibilityCounter) byOp() map[string]int64 {
@@ -81,14 +73,14 @@ func (h *visibilityCounter) byOp() map[string]int64 {
 	return out
 }
 
-// settled waits until the count has not moved for quiet (the visibility queue
-// runs after the cases it writes for have closed), at most limit, and returns
-// it.
-func (h *visibilityCounter) settled(ctx context.Context, quiet, limit time.Duration) int64 {
-	last, since, end := h.writes(), time.Now(), time.Now().Add(limit)
+// settled waits until the counts have not moved for quiet (the visibility
+// queue runs after the cases it writes for have closed), at most limit, and
+// returns them by operation.
+func (h *visibilityCounter) settled(ctx context.Context, quiet, limit time.Duration) map[string]int64 {
+	last, since, end := h.byOp(), time.Now(), time.Now().Add(limit)
 	for time.Now().Before(end) && ctx.Err() == nil {
 		time.Sleep(quiet / 5)
-		if n := h.writes(); n != last {
+		if n := h.byOp(); !maps.Equal(n, last) {
 			last, since = n, time.Now()
 		} else if time.Since(since) >= quiet {
 			break

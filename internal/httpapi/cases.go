@@ -213,13 +213,13 @@ func (s *Server) caseView(ctx context.Context, wid, runID string) (workflows.Cas
 // caseState reads where a case stands with the state query; a worker that
 // does not know that query yet answers with the view.
 func (s *Server) caseState(ctx context.Context, wid string) (string, error) {
-	var state string
-	_, err := readView(ctx, func(ctx context.Context) (workflows.CaseView, error) {
+	state, err := readView(ctx, func(ctx context.Context) (string, error) {
+		var state string
 		v, err := s.tc.QueryWorkflow(ctx, wid, "", workflows.QueryState)
 		if err != nil {
-			return workflows.CaseView{}, err
+			return state, err
 		}
-		return workflows.CaseView{}, v.Get(&state)
+		return state, v.Get(&state)
 	})
 	var failed *serviceerror.QueryFailed
 	if errors.As(err, &failed) && strings.Contains(failed.Error(), "unknown queryType") {

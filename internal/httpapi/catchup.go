@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"go.temporal.io/api/serviceerror"
-
-	"github.com/caseflow/caseflow/workflows"
 )
 
 // queryAttempt bounds one attempt of a view query. Right after a restart the
@@ -17,12 +15,12 @@ import (
 // answering 503 at the first miss.
 const queryAttempt = 3 * time.Second
 
-// readView runs query until it answers, retrying what a worker that catches
-// up after a restart causes (no answer in time, Temporal unavailable, a
-// workflow not ready yet) with backoff until ctx ends. Any other error is
-// returned at once; when ctx ends the last error is.
-func readView(ctx context.Context, query func(context.Context) (workflows.CaseView, error)) (workflows.CaseView, error) {
-	var v workflows.CaseView
+// readView runs query (the view, or the state) until it answers, retrying
+// what a worker that catches up after a restart causes (no answer in time,
+// Temporal unavailable, a workflow not ready yet) with backoff until ctx ends.
+// Any other error is returned at once; when ctx ends the last error is.
+func readView[T any](ctx context.Context, query func(context.Context) (T, error)) (T, error) {
+	var v T
 	err := retryWhile(ctx, catchingUp, 50*time.Millisecond, time.Second, func() error {
 		actx, cancel := context.WithTimeout(ctx, queryAttempt)
 		defer cancel()
