@@ -100,7 +100,11 @@ func TestWorkerWithoutTheKeyNeverFailsACase(t *testing.T) {
 	verdict := map[string]any{"event": "verdict", "data": map[string]any{"plc": true, "comment": "возгорание"}}
 	const key = "verdict-plc-unknown-key-2"
 	go func() {
-		status, body := h.call("POST", "/v1/cases/"+id2+"/events", "engineer", verdict, "Idempotency-Key", key)
+		// do, not call: a failure here must not end the test from a goroutine.
+		status, body, err := h.do("POST", "/v1/cases/"+id2+"/events", "engineer", verdict, "Idempotency-Key", key)
+		if err != nil {
+			body = map[string]any{"error": err.Error()}
+		}
 		answered <- answer{status, body}
 	}()
 	h.requireStuck(id2, stuck)

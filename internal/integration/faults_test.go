@@ -52,17 +52,9 @@ func TestWorkerFaults(t *testing.T) {
 		// beside the test.
 		answered := make(chan int, 1)
 		go func() {
-			raw := `{"event":"verdict","data":{"plc":true,"comment":"PLC: возгорание"}}`
-			req, _ := http.NewRequest("POST", h.api.URL+"/v1/cases/"+id+"/events", strings.NewReader(raw))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+h.tokens["engineer"])
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				answered <- 0
-				return
-			}
-			resp.Body.Close()
-			answered <- resp.StatusCode
+			verdict := map[string]any{"event": "verdict", "data": map[string]any{"plc": true, "comment": "PLC: возгорание"}}
+			status, _, _ := h.do("POST", "/v1/cases/"+id+"/events", "engineer", verdict)
+			answered <- status
 		}()
 		// The verdict is in while the letters still fail: its deadline is met
 		// then, not when the outage ends (a long outage would breach it).

@@ -160,14 +160,25 @@ func mustCodec(t testing.TB, key string) *codec.Codec {
 // call sends a request as role ("" = no token) and decodes the JSON answer.
 func (h *harness) call(method, path, role string, body any, header ...string) (int, map[string]any) {
 	h.t.Helper()
+	status, out, err := h.do(method, path, role, body, header...)
+	require.NoError(h.t, err)
+	return status, out
+}
+
+// do is call without failing the test: safe from a goroutine.
+func (h *harness) do(method, path, role string, body any, header ...string) (int, map[string]any, error) {
 	var rd io.Reader
 	if body != nil {
 		raw, err := json.Marshal(body)
-		require.NoError(h.t, err)
+		if err != nil {
+			return 0, nil, err
+		}
 		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, h.api.URL+path, rd)
-	require.NoError(h.t, err)
+	if err != nil {
+		return 0, nil, err
+	}
 	req.Header.Set("Content-Type", "application/json")
 	if role != "" {
 		req.Header.Set("Authorization", "Bearer "+h.tokens[role])
@@ -176,15 +187,21 @@ func (h *harness) call(method, path, role string, body any, header ...string) (i
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
-	require.NoError(h.t, err)
+	if err != nil {
+		return 0, nil, err
+	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
-	require.NoError(h.t, err)
+	if err != nil {
+		return 0, nil, err
+	}
 	out := map[string]any{}
 	if len(raw) > 0 && raw[0] == '{' {
-		require.NoError(h.t, json.Unmarshal(raw, &out), "%s", raw)
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return 0, nil, fmt.Errorf("%w: %s", err, raw)
+		}
 	}
-	return resp.StatusCode, out
+	return resp.StatusCode, out, nil
 }
 
 // open opens a case and returns its id.

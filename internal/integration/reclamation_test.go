@@ -1,9 +1,7 @@
 package integration
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -226,27 +224,12 @@ func (h *harness) concurrentClaims(n int) []int64 {
 
 // post opens a case as an operator without failing the test from a goroutine.
 func (h *harness) post(key string, body any) (string, error) {
-	raw, err := json.Marshal(body)
+	status, out, err := h.do("POST", "/v1/cases", "operator", body, "Idempotency-Key", key)
 	if err != nil {
 		return "", err
 	}
-	req, err := http.NewRequest("POST", h.api.URL+"/v1/cases", bytes.NewReader(raw))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+h.tokens["operator"])
-	req.Header.Set("Idempotency-Key", key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("open %s: %d %v", key, resp.StatusCode, out)
+	if status != http.StatusCreated && status != http.StatusOK {
+		return "", fmt.Errorf("open %s: %d %v", key, status, out)
 	}
 	return out["id"].(string), nil
 }
