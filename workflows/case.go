@@ -668,7 +668,7 @@ func (c *caseCore) flushLater(ctx workflow.Context) {
 		// into its close record: its last values wait for that task instead of
 		// costing a visibility write of their own while the closing event's
 		// side effects run.
-		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		if err := awaitHandlers(ctx); err != nil {
 			return
 		}
 	}
@@ -677,9 +677,14 @@ func (c *caseCore) flushLater(ctx workflow.Context) {
 	}
 }
 
+// awaitHandlers waits until no update handler of the case is running.
+func awaitHandlers(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
 // finish waits for running handlers and returns the result.
 func (c *caseCore) finish(ctx workflow.Context) (*CaseResult, error) {
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := awaitHandlers(ctx); err != nil {
 		return nil, err
 	}
 	if c.slim >= slimV1 {
