@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
@@ -18,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
 	"github.com/stretchr/testify/suite"
 	commonpb "go.temporal.io/api/common/v1"
@@ -82,6 +85,7 @@ func TestNewChecksKeys(t *testing.T) {
 		"short key":      {codec.Keys{Active: "k1", Keys: map[string][]byte{"k1": key(1)[:16]}}, `key ID "k1" is 16 bytes, want 32`},
 		"short old key":  {codec.Keys{Active: "k2", Keys: map[string][]byte{"k1": {1}, "k2": key(2)}}, `key ID "k1" is 1 bytes`},
 		"empty ID":       {codec.Keys{Active: "k1", Keys: map[string][]byte{"k1": key(1), "": key(2)}}, "empty ID"},
+		"long ID":        {codec.Keys{Active: "k1", Keys: map[string][]byte{"k1": key(1), strings.Repeat("k", 256): key(2)}}, "is 256 bytes, want at most 255"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := codec.New(tc.keys)
@@ -99,8 +103,10 @@ func TestDataConverterRoundTrip(t *testing.T) {
 	p, err := dc.ToPayload(testCaller())
 	require.NoError(t, err)
 	require.Equal(t, codec.EncodingEncrypted, string(p.Metadata[converter.MetadataEncoding]))
-	require.Equal(t, "k1", string(p.Metadata[codec.MetadataKeyID]))
-	require.Len(t, p.Metadata, 2)
+	id, err := codec.SealedKeyID(p)
+	require.NoError(t, err)
+	require.Equal(t, "k1", id)
+	require.Len(t, p.Metadata, 1)
 	requireNoPersonalData(t, p)
 
 	var got caller
@@ -168,15 +174,16 @@ func TestEncodeUsesFreshNonceAndKeepsInput(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, proto.Equal(before, clear), "Encode must not mutate its input")
 	require.NotEqual(t, a[0].Data, b[0].Data, "same value, same ciphertext: nonce reused")
-	// 12-byte nonce + plaintext + 16-byte tag.
-	plain, err := proto.Marshal(clear)
-	require.NoError(t, err)
-	require.Len(t, a[0].Data, 12+len(plain)+16)
+	// The sealed header (format, key ID) is the same; the 12-byte nonce after it is not.
+	require.Equal(t, []byte("\x02\x02k1"), a[0].Data[:4])
+	require.Equal(t, a[0].Data[:4], b[0].Data[:4])
+	require.NotEqual(t, a[0].Data[4:16], b[0].Data[4:16], "nonce reused")
 
+	sealed := proto.Clone(a[0])
 	dec, err := c.Decode(a)
 	require.NoError(t, err)
 	require.True(t, proto.Equal(clear, dec[0]))
-	require.Len(t, a[0].Metadata, 2, "Decode must not mutate its input")
+	require.True(t, proto.Equal(sealed, a[0]), "Decode must not mutate its input")
 }
 
 func TestRotation(t *testing.T) {
@@ -196,7 +203,10 @@ func TestRotation(t *testing.T) {
 
 	p2, err := dc.ToPayload(testCaller())
 	require.NoError(t, err)
-	require.Equal(t, "k2", string(p2.Metadata[codec.MetadataKeyID]))
+	id, err := codec.SealedKeyID(p2)
+	require.NoError(t, err)
+	require.Equal(t, "k2", id)
+	require.NotContains(t, p2.Metadata, codec.MetadataKeyID, "the key ID is sealed in the data, not named in the metadata")
 	got = caller{}
 	require.NoError(t, dc.FromPayload(p2, &got))
 	require.Equal(t, testCaller(), got)
@@ -223,24 +233,47 @@ func TestDecodeErrors(t *testing.T) {
 		require.ErrorContains(t, err, `key ID "k1"`)
 	})
 	t.Run("flipped byte", func(t *testing.T) {
-		for _, i := range []int{0, 12, len(enc[0].Data) - 1} { // nonce, ciphertext, tag
+		// sealedV2, key ID length, "k1", nonce (12), ciphertext, tag (16)
+		for _, i := range []int{0, 1, 4, 16, len(enc[0].Data) - 1} {
 			tampered := proto.Clone(enc[0]).(*commonpb.Payload)
 			tampered.Data[i] ^= 0x01
 			_, err := c.Decode([]*commonpb.Payload{tampered})
-			require.ErrorContains(t, err, `unable to decrypt payload with key ID "k1"`, "byte %d", i)
+			require.Error(t, err, "byte %d", i)
+			var ue *codec.UndecryptableError
+			require.ErrorAs(t, err, &ue, "byte %d", i)
 		}
+		tampered := proto.Clone(enc[0]).(*commonpb.Payload)
+		tampered.Data[4] ^= 0x01
+		_, err := c.Decode([]*commonpb.Payload{tampered})
+		require.ErrorContains(t, err, `unable to decrypt payload with key ID "k1"`)
+	})
+	t.Run("key ID changed to another key of the ring", func(t *testing.T) {
+		// The header is authenticated: naming another key the ring holds does
+		// not make the payload open under it, nor pass for a payload of it.
+		ring, err := codec.New(codec.Keys{Active: "k1", Keys: map[string][]byte{"k1": key(1), "k2": key(1)}})
+		require.NoError(t, err)
+		renamed := proto.Clone(enc[0]).(*commonpb.Payload)
+		require.Equal(t, byte('1'), renamed.Data[3])
+		renamed.Data[3] = '2'
+		_, err = ring.Decode([]*commonpb.Payload{renamed})
+		require.ErrorContains(t, err, `unable to decrypt payload with key ID "k2"`)
 	})
 	t.Run("truncated", func(t *testing.T) {
 		short := proto.Clone(enc[0]).(*commonpb.Payload)
 		short.Data = short.Data[:10]
 		_, err := c.Decode([]*commonpb.Payload{short})
 		require.ErrorContains(t, err, `key ID "k1"`)
+		short.Data = short.Data[:3]
+		_, err = c.Decode([]*commonpb.Payload{short})
+		require.ErrorContains(t, err, "names no key")
 	})
 	t.Run("no key ID", func(t *testing.T) {
 		bare := proto.Clone(enc[0]).(*commonpb.Payload)
-		delete(bare.Metadata, codec.MetadataKeyID)
+		bare.Data[0] = 0x07 // neither sealed format
 		_, err := c.Decode([]*commonpb.Payload{bare})
 		require.ErrorContains(t, err, codec.MetadataKeyID)
+		_, err = codec.SealedKeyID(bare)
+		require.ErrorContains(t, err, "names no key")
 	})
 	t.Run("through the data converter", func(t *testing.T) {
 		tampered := proto.Clone(enc[0]).(*commonpb.Payload)
@@ -649,38 +682,69 @@ func sealAsBefore(t *testing.T, plain []byte) *commonpb.Payload {
 	}
 }
 
-func TestLargePayloadsAreCompressedBeforeSealing(t *testing.T) {
+func TestPayloadsAreCompressedBeforeSealing(t *testing.T) {
 	c := newCodec(t, "k1", "k1")
 	big := testCaller()
 	big.Name = strings.Repeat("Холодильник задымился и загорелся, повреждён кухонный гарнитур. ", 60)
+	header := len("\x02\x02k1")
 	for _, tt := range []struct {
 		name   string
-		value  caller
+		value  any
 		shrink bool
-	}{{"large", big, true}, {"small", testCaller(), false}} {
+	}{
+		{"large", big, true},
+		// A letter's result: a hundred bytes, most of them field names the
+		// dictionary holds.
+		{"small", map[string]any{"outbox_id": 17, "message_id": "<plc-1/shift-alert@caseflow>", "sent_at": "2026-12-07T14:26:00.00210527Z", "duplicate": false}, true},
+		{"tiny", "intake", false},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
 			clear := mustPayload(t, tt.value)
-			plain, err := proto.Marshal(clear)
-			require.NoError(t, err)
 			enc, err := c.Encode([]*commonpb.Payload{clear})
 			require.NoError(t, err)
+			body := 1 + len(clear.Data) // jsonMark and the JSON: the encoding is implied
 			if tt.shrink {
-				require.Less(t, len(enc[0].Data), len(plain)/4, "a repetitive %d-byte payload is sealed compressed", len(plain))
+				require.Less(t, len(enc[0].Data), header+12+body*3/4+16, "a %d-byte body is sealed compressed", body)
 			} else {
-				require.Len(t, enc[0].Data, 12+len(plain)+16, "a small payload is sealed as it is")
+				require.Len(t, enc[0].Data, header+12+body+16, "a tiny payload is sealed as it is")
 			}
-			requireNoPersonalData(t, enc[0])
+			require.Len(t, enc[0].Metadata, 1, "the sealed payload names only its encoding")
 			dec, err := c.Decode(enc)
 			require.NoError(t, err)
 			require.True(t, proto.Equal(clear, dec[0]))
 		})
 	}
+	t.Run("a payload with more metadata than its encoding", func(t *testing.T) {
+		// A search attribute's type, a binary/null value: kept whole.
+		for _, clear := range []*commonpb.Payload{
+			{Metadata: map[string][]byte{converter.MetadataEncoding: []byte("json/plain"), "type": []byte("Keyword")}, Data: []byte(`"confirmed"`)},
+			{Metadata: map[string][]byte{converter.MetadataEncoding: []byte("binary/null")}},
+			{Metadata: map[string][]byte{converter.MetadataEncoding: []byte("json/protobuf"), "messageType": []byte("temporal.api.common.v1.Payloads")}, Data: []byte(strings.Repeat(`{"payloads":[]}`, 10))},
+		} {
+			enc, err := c.Encode([]*commonpb.Payload{clear})
+			require.NoError(t, err)
+			dec, err := c.Decode(enc)
+			require.NoError(t, err)
+			require.True(t, proto.Equal(clear, dec[0]), "%v", clear.Metadata)
+		}
+	})
+	requireNoPersonalData(t, mustEncode(t, c, big))
 
 	t.Run("sealed before compression existed", func(t *testing.T) {
 		clear := mustPayload(t, big)
 		plain, err := proto.Marshal(clear)
 		require.NoError(t, err)
 		dec, err := c.Decode([]*commonpb.Payload{sealAsBefore(t, plain)})
+		require.NoError(t, err)
+		require.True(t, proto.Equal(clear, dec[0]))
+	})
+	t.Run("sealed compressed before the dictionary and the sealed header", func(t *testing.T) {
+		clear := mustPayload(t, big)
+		plain, err := proto.Marshal(clear)
+		require.NoError(t, err)
+		enc, err := zstd.NewWriter(nil)
+		require.NoError(t, err)
+		dec, err := c.Decode([]*commonpb.Payload{sealAsBefore(t, enc.EncodeAll(plain, []byte{0x00}))})
 		require.NoError(t, err)
 		require.True(t, proto.Equal(clear, dec[0]))
 	})
@@ -691,3 +755,23 @@ func TestLargePayloadsAreCompressedBeforeSealing(t *testing.T) {
 		require.ErrorAs(t, err, &ue)
 	})
 }
+
+func mustEncode(t *testing.T, c *codec.Codec, v any) *commonpb.Payload {
+	t.Helper()
+	enc, err := c.Encode([]*commonpb.Payload{mustPayload(t, v)})
+	require.NoError(t, err)
+	return enc[0]
+}
+
+// TestDictionaryIsFrozen pins the compression dictionary: every payload
+// compressed with it names it by ID, and stays readable only while the bytes
+// under that ID do not change. A new dictionary is a new file and a new ID.
+func TestDictionaryIsFrozen(t *testing.T) {
+	raw, err := os.ReadFile("zstd-dict-1.txt")
+	require.NoError(t, err)
+	sum := sha256.Sum256(raw)
+	require.Equal(t, dictionary1SHA256, hex.EncodeToString(sum[:]),
+		"zstd-dict-1.txt changed: payloads compressed with it would no longer open; restore it and add a new dictionary under a new ID")
+}
+
+const dictionary1SHA256 = "25771546f8c007bc9a67adfa1bf2da365dfa59edccb24261d6af5e34589a07ee"
