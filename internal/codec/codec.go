@@ -164,6 +164,11 @@ func (c *Codec) ActiveKeyID() string { return c.active }
 // encrypted whole with the active key into a new payload whose metadata says only
 // that it is encrypted (see "The sealed format").
 func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
+	return c.encode(payloads, true)
+}
+
+// encode seals payloads, compressing those that gain when compress is set.
+func (c *Codec) encode(payloads []*commonpb.Payload, compress bool) ([]*commonpb.Payload, error) {
 	aead := c.aeads[c.active]
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
@@ -171,7 +176,9 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 		if err != nil {
 			return nil, err
 		}
-		plain = compress(plain)
+		if compress {
+			plain = compressed(plain)
+		}
 		sealed := make([]byte, 0, len(c.header)+aead.NonceSize()+len(plain)+aead.Overhead())
 		sealed = append(sealed, c.header...)
 		out[i] = &commonpb.Payload{
@@ -330,9 +337,9 @@ var (
 		zstd.WithDecoderConcurrency(0), zstd.WithDecoderDictRaw(dictionary1ID, dictionary1))
 )
 
-// compress returns plain compressed behind compressedMark, or plain itself
+// compressed returns plain compressed behind compressedMark, or plain itself
 // when it is small or does not shrink.
-func compress(plain []byte) []byte {
+func compressed(plain []byte) []byte {
 	if len(plain) < minCompress {
 		return plain
 	}
@@ -343,7 +350,7 @@ func compress(plain []byte) []byte {
 	return out
 }
 
-// decompress undoes compress; a plaintext without the mark is returned as it is.
+// decompress undoes compressed; a plaintext without the mark is returned as it is.
 func decompress(plain []byte) ([]byte, error) {
 	if len(plain) == 0 || plain[0] != compressedMark {
 		return plain, nil

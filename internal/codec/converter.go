@@ -7,6 +7,7 @@ import (
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/caseflow/caseflow/internal/payload"
 )
@@ -19,7 +20,16 @@ import (
 // WorkerDataConverter. Elsewhere (clients, activities, the codec endpoint) the
 // error is returned as usual.
 func DataConverter(c *Codec) converter.DataConverter {
-	return &dataConverter{DataConverter: converter.NewCodecDataConverter(payload.DataConverter(), c), codec: c}
+	return newDataConverter(c)
+}
+
+// newDataConverter is DataConverter, the base of WorkerDataConverter.
+func newDataConverter(c *Codec) *dataConverter {
+	return &dataConverter{
+		DataConverter: converter.NewCodecDataConverter(payload.DataConverter(), c),
+		replay:        converter.NewCodecDataConverter(payload.DataConverter(), uncompressed{c}),
+		codec:         c,
+	}
 }
 
 // WorkerDataConverter is DataConverter for the client a worker polls with:
@@ -45,7 +55,17 @@ func DataConverter(c *Codec) converter.DataConverter {
 // decoded for workflow code) panics like an undecryptable one, so the workflow
 // task fails and is retried and the case never runs on it — and never fails.
 func WorkerDataConverter(c *Codec) converter.DataConverter {
-	return &dataConverter{DataConverter: converter.NewCodecDataConverter(payload.DataConverter(), c), codec: c, inWorkflow: true, worker: true}
+	d := newDataConverter(c)
+	d.inWorkflow, d.worker = true, true
+	return d
+}
+
+// uncompressed is c sealing without compression.
+type uncompressed struct{ *Codec }
+
+// Encode implements converter.PayloadCodec.
+func (u uncompressed) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
+	return u.encode(payloads, false)
 }
 
 // PlaintextError is a worker's refusal of a payload that is not encrypted.
@@ -62,6 +82,11 @@ func (e *PlaintextError) Error() string {
 // for workflow code (converter.ContextAware).
 type dataConverter struct {
 	converter.DataConverter
+	// replay is DataConverter sealing without compression: what workflow
+	// code encodes while it replays (see ToPayloads).
+	replay converter.DataConverter
+	// wf is the workflow the converter encodes for (WithWorkflowContext).
+	wf    converter.WorkflowContext
 	codec *Codec
 	// inWorkflow panics on a payload the codec cannot decrypt.
 	inWorkflow bool
@@ -114,23 +139,69 @@ func (d *dataConverter) sealed(p *commonpb.Payload) error {
 	return err
 }
 
+// ToPayload implements converter.DataConverter.
+func (d *dataConverter) ToPayload(value any) (*commonpb.Payload, error) {
+	if d.replaying() {
+		return d.replay.ToPayload(value)
+	}
+	return d.DataConverter.ToPayload(value)
+}
+
+// ToPayloads implements converter.DataConverter. A replaying workflow builds
+// each command again, activity inputs included, and the SDK drops them once
+// they match the recorded ones: their payloads are sealed without being
+// compressed, which was a tenth of a replay's CPU. Such a payload is valid
+// wherever it goes (only larger), so a command the SDK did send from a replay
+// would lose nothing.
+func (d *dataConverter) ToPayloads(values ...any) (*commonpb.Payloads, error) {
+	if d.replaying() {
+		return d.replay.ToPayloads(values...)
+	}
+	return d.DataConverter.ToPayloads(values...)
+}
+
+// replaying reports whether the converter encodes for a workflow replaying
+// its history.
+func (d *dataConverter) replaying() (r bool) {
+	if d.wf == nil {
+		return false
+	}
+	// A context the SDK holds no workflow environment in encodes as usual.
+	defer func() {
+		if recover() != nil {
+			r = false
+		}
+	}()
+	return workflow.IsReplaying(d.wf)
+}
+
 // WithWorkflowContext implements converter.ContextAware: decoding for workflow code.
-func (d *dataConverter) WithWorkflowContext(converter.WorkflowContext) converter.DataConverter {
-	return &dataConverter{DataConverter: d.DataConverter, codec: d.codec, inWorkflow: true, worker: d.worker, workflowCode: true}
+func (d *dataConverter) WithWorkflowContext(ctx converter.WorkflowContext) converter.DataConverter {
+	w := d.with()
+	w.inWorkflow, w.workflowCode, w.wf = true, true, ctx
+	return w
 }
 
 // WithContext implements converter.ContextAware: decoding for an activity or a
 // client, which get the error.
 func (d *dataConverter) WithContext(context.Context) converter.DataConverter {
-	return &dataConverter{DataConverter: d.DataConverter, codec: d.codec, worker: d.worker}
+	w := d.with()
+	w.inWorkflow, w.workflowCode, w.wf = false, false, nil
+	return w
 }
 
 // WithSerializationContext implements converter.DataConverterWithSerializationContext.
 func (d *dataConverter) WithSerializationContext(sc converter.SerializationContext) converter.DataConverter {
-	return &dataConverter{
-		DataConverter: converter.WithDataConverterSerializationContext(d.DataConverter, sc),
-		codec:         d.codec, inWorkflow: d.inWorkflow, worker: d.worker, workflowCode: d.workflowCode,
-	}
+	w := d.with()
+	w.DataConverter = converter.WithDataConverterSerializationContext(d.DataConverter, sc)
+	w.replay = converter.WithDataConverterSerializationContext(d.replay, sc)
+	return w
+}
+
+// with is a copy of d.
+func (d *dataConverter) with() *dataConverter {
+	w := *d
+	return &w
 }
 
 // check panics, in workflow code, on a payload the codec cannot decrypt.
