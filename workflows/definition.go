@@ -155,6 +155,13 @@ type Env[D any, O any] struct {
 	Options   O             `json:"options"`
 }
 
+// intakeDirectory is a type's directory that a case keeps only part of: what
+// its intake can use (the engineer of its product's category, not every
+// category's). The snapshot travels in the case's input, so what the case can
+// never read is history bytes for nothing. forIntake returns a copy and
+// leaves the type's shared snapshot as it is.
+type intakeDirectory[D any] interface{ forIntake(intake any) D }
+
 // Define builds a case type from its declaration; the registry lists what it
 // returns. It panics on a declaration that cannot work (a broken machine, an
 // event firing no machine event): those are programming errors found at start.
@@ -201,7 +208,11 @@ func Define[I any, D any, O any, PI Intake[I]](d Definition[I, D, O]) *CaseType 
 		return Env[D, O]{Calendars: ct.EnvCalendars(s.Calendars), Directory: dir, Options: opts}, nil
 	}
 	ct.newInput = func(meta CaseMeta, intake any, env any) any {
-		return &CaseInput[I, D, O]{Case: meta, Intake: *intake.(*I), Env: env.(Env[D, O])}
+		e := env.(Env[D, O])
+		if n, ok := any(e.Directory).(intakeDirectory[D]); ok {
+			e.Directory = n.forIntake(intake)
+		}
+		return &CaseInput[I, D, O]{Case: meta, Intake: *intake.(*I), Env: e}
 	}
 	ct.Workflow = func(ctx workflow.Context, in *CaseInput[I, D, O]) (*CaseResult, error) {
 		c := newCore(ctx, in.Case, ct, in.Env.Calendars)

@@ -196,6 +196,13 @@ type DisputeDirectory struct {
 	SupervisorsMailbox  string             `json:"supervisors_mailbox" doc:"the supervisors' mailbox"`
 }
 
+// forIntake keeps of the engineers by category only the intake's: a dispute
+// names its engineer once, from its intake's category (triage).
+func (d DisputeDirectory) forIntake(intake any) DisputeDirectory {
+	d.EngineersByCategory = engineersFor(d.EngineersByCategory, intake.(*DisputeIntake).Product.Category)
+	return d
+}
+
 // Validate requires whom a dispute writes to.
 func (d *DisputeDirectory) Validate() error {
 	errs := []error{

@@ -202,6 +202,23 @@ func (d *PLCDirectory) Engineer(category string) Contact {
 	return engineerFor(d.EngineersByCategory, d.DefaultEngineer, category)
 }
 
+// forIntake keeps of the engineers by category only the intake's: a case
+// names its engineer once, from its intake's category (startClocks).
+func (d PLCDirectory) forIntake(intake any) PLCDirectory {
+	d.EngineersByCategory = engineersFor(d.EngineersByCategory, intake.(*PLCIntake).Product.Category)
+	return d
+}
+
+// engineersFor is byCategory narrowed to category: a new map, since
+// byCategory is the type's snapshot, shared by every case.
+func engineersFor(byCategory map[string]Contact, category string) map[string]Contact {
+	c, ok := byCategory[category]
+	if !ok {
+		return nil
+	}
+	return map[string]Contact{category: c}
+}
+
 // engineerFor is the engineer named for a category, else the default one.
 func engineerFor(byCategory map[string]Contact, fallback Contact, category string) Contact {
 	if c, ok := byCategory[category]; ok && c.Email != "" {

@@ -2,7 +2,10 @@ package config
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -113,4 +116,49 @@ func TestExampleCopyListHasTheSeedsThirteenLines(t *testing.T) {
 	require.Len(t, asc.Emails, 2)
 	require.Contains(t, string(cfg.Settings().Directory["head_of_technical_support"]), "@example.com")
 	require.Contains(t, string(cfg.Settings().Directory["supervisors_mailbox"]), "@example.com")
+}
+
+// TestCaseKeepsItsCategorysEngineer checks what a new case's snapshot keeps of
+// the engineers by category: its intake's category's engineer only (the one
+// it writes to), or none for a category nobody is named for (the default
+// engineer then); the type's shared snapshot keeps them all.
+func TestCaseKeepsItsCategorysEngineer(t *testing.T) {
+	s := Example().Settings()
+	for _, name := range []string{"plc", "dispute"} {
+		ct, ok := workflows.Lookup(name)
+		require.True(t, ok)
+		raw := map[string]json.RawMessage{
+			"plc":     json.RawMessage(`{"type":"plc","channel":"email","customer":{"full_name":"Петрова Анна Сергеевна","phone":"+7 916 555-12-34","email":"petrova@example.com","address":"Казань, ул. Тестовая, 7"},"product":{"brand":"Haier","model":"C2F637CWRG","category":"%s","purchase_date":"2024-12-20","store":"Эльдорадо"},"description":"Холодильник задымился и загорелся","mood":"напугана","demands":["компенсация кухни"]}`),
+			"dispute": json.RawMessage(`{"type":"dispute","channel":"phone","path":"hotline","customer":{"full_name":"Петров Пётр","phone":"+7 912 000-00-01"},"product":{"brand":"Haier","model":"HW70","category":"%s"},"description":"Не отжимает после ремонта","request_number":"SR-1001","asc_report_available":true,"documents":["act-1001.pdf"]}`),
+		}[name]
+		engineers := func(category string) (map[string]workflows.Contact, workflows.Contact) {
+			t.Helper()
+			intake, err := ct.DecodeIntake(json.RawMessage(fmt.Sprintf(string(raw), category)))
+			require.NoError(t, err, name)
+			in, err := ct.NewInput(workflows.CaseMeta{ID: "c-1", Type: name}, intake, s)
+			require.NoError(t, err, name)
+			switch in := in.(type) {
+			case *workflows.PLCInput:
+				return in.Env.Directory.EngineersByCategory, in.Env.Directory.Engineer(category)
+			case *workflows.DisputeInput:
+				return in.Env.Directory.EngineersByCategory, in.Env.Directory.Engineer(category)
+			}
+			t.Fatalf("%s: input %T", name, in)
+			return nil, workflows.Contact{}
+		}
+		fridges, engineer := engineers("refrigerator")
+		require.Len(t, fridges, 1, name)
+		require.Equal(t, "engineer.fridges@example.com", engineer.Email, name)
+		washers, engineer := engineers("washing_machine")
+		require.Equal(t, []string{"washing_machine"}, slices.Collect(maps.Keys(washers)), name)
+		require.Equal(t, "engineer.washers@example.com", engineer.Email, name)
+		require.Len(t, fridges, 1, "%s: the first case's snapshot is its own", name)
+		none, engineer := engineers("vacuum_cleaner")
+		require.Empty(t, none, name)
+		require.Equal(t, "engineer.duty@example.com", engineer.Email, "%s: the default engineer", name)
+		// The next case of any category still finds its engineer: the
+		// type's snapshot lost none.
+		_, engineer = engineers("air_conditioner")
+		require.Equal(t, "engineer.ac@example.com", engineer.Email, name)
+	}
 }
