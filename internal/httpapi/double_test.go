@@ -49,6 +49,12 @@ type fakeTemporal struct {
 	queries []string
 	// noStateQuery answers the state query as a worker that predates it.
 	noStateQuery bool
+	// described are the workflow IDs DescribeWorkflowExecution was asked
+	// about since the last reset.
+	described []string
+	// closed makes every case a closed one: described as terminated, and an
+	// update to it NotFound, as Temporal answers for a closed workflow.
+	closed bool
 }
 
 // fakeStart is one recorded ExecuteWorkflow.
@@ -71,7 +77,7 @@ func (f *fakeTemporal) setCaseType(name string) {
 func (f *fakeTemporal) reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.started, f.updates, f.opened = nil, nil, nil
+	f.started, f.updates, f.opened, f.described = nil, nil, nil, nil
 }
 
 // recorded returns what reached Temporal.
@@ -104,6 +110,7 @@ func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, wid, runID s
 	if f.fail != nil {
 		return nil, f.fail
 	}
+	f.described = append(f.described, wid)
 	memo, opened := f.opened[wid]
 	if !opened && (f.caseType == "" || !strings.HasPrefix(wid, f.caseType+"-")) {
 		return nil, serviceerror.NewNotFound("workflow not found: " + wid)
@@ -111,6 +118,9 @@ func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, wid, runID s
 	info := &workflowpb.WorkflowExecutionInfo{
 		Execution: &commonpb.WorkflowExecution{WorkflowId: wid, RunId: "run-1"},
 		Status:    enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
+	}
+	if f.closed {
+		info.Status = enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED
 	}
 	if len(memo) > 0 {
 		info.Memo = &commonpb.Memo{Fields: map[string]*commonpb.Payload{}}
@@ -146,6 +156,9 @@ func (f *fakeTemporal) UpdateWorkflow(_ context.Context, o client.UpdateWorkflow
 	defer f.mu.Unlock()
 	if f.fail != nil {
 		return nil, f.fail
+	}
+	if f.closed {
+		return nil, serviceerror.NewNotFound("workflow execution already completed")
 	}
 	f.updates = append(f.updates, o)
 	return fakeUpdate{o}, nil

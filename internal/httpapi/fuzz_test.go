@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/converter"
 
 	"github.com/caseflow/caseflow/internal/strictjson"
@@ -44,8 +45,11 @@ import (
 // temporalBlobLimit is Temporal's default limit of one payload (2 MiB).
 const temporalBlobLimit = 2 << 20
 
-// fuzzCaseID is the case every fuzzed event goes to.
-const fuzzCaseID = "0b6f6c2e-0000-4000-8000-00000000f022"
+// fuzzCaseID is the case every fuzzed event of a type goes to: one per type,
+// as a case ID names one workflow of one type (the API remembers it).
+func fuzzCaseID(caseType string) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("caseflow-fuzz/"+caseType)).String()
+}
 
 func FuzzIntakeBody(f *testing.F) {
 	admin := uint8(slices.Index(workflows.Roles, workflows.RoleAdmin))
@@ -169,7 +173,7 @@ func FuzzEventBody(f *testing.F) {
 		role := workflows.Roles[int(roleIdx)%len(workflows.Roles)]
 		ft.setCaseType(ct.Name)
 		ft.reset()
-		w := serve(api, "POST", "/v1/cases/"+fuzzCaseID+"/events", bearer(role), []byte(body))
+		w := serve(api, "POST", "/v1/cases/"+fuzzCaseID(ct.Name)+"/events", bearer(role), []byte(body))
 		started, updates := ft.recorded()
 		if len(started) > 0 {
 			t.Fatalf("an event started a workflow")
@@ -195,7 +199,7 @@ func FuzzEventBody(f *testing.F) {
 			if req.Event != spec.Name || req.Actor.Role != role || !spec.Allows(role) {
 				t.Fatalf("sent %s as %s (%s allows %v)", req.Event, req.Actor.Role, spec.Name, spec.Roles)
 			}
-			if updates[0].UpdateName != workflows.UpdateEvent || updates[0].WorkflowID != workflows.WorkflowID(ct.Name, fuzzCaseID) {
+			if updates[0].UpdateName != workflows.UpdateEvent || updates[0].WorkflowID != workflows.WorkflowID(ct.Name, fuzzCaseID(ct.Name)) {
 				t.Fatalf("update %s to %s", updates[0].UpdateName, updates[0].WorkflowID)
 			}
 			if _, err := spec.Decode(req.Data); err != nil {

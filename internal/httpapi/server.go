@@ -139,6 +139,8 @@ type Server struct {
 	metrics   *metrics
 	caseTypes []caseTypeDoc
 	routes    []route
+	// known is the type of each case this process has opened or found.
+	known typeMemory
 }
 
 // New checks the config and builds the API.

@@ -77,6 +77,7 @@ func (s *Server) OpenCase(ctx context.Context, caller auth.Caller, key string, b
 	if err != nil {
 		return Opened{}, err
 	}
+	s.known.remember(opened.Meta.ID, ct)
 	if opened.Created {
 		s.metrics.casesOpened.WithLabelValues(ct.Name).Inc()
 	} else if err := s.sameIntake(cctx, opened.WorkflowID, opened.Meta.ID, key, opened.IntakeHash); err != nil {
@@ -115,7 +116,7 @@ func (s *Server) SendEvent(ctx context.Context, caller auth.Caller, id, event st
 	}
 	cctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
-	c, err := s.findCase(cctx, uid.String())
+	c, err := s.eventCase(cctx, uid.String())
 	if err != nil {
 		return view, err
 	}

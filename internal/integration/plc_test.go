@@ -76,6 +76,11 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	h.event(id, "supervisor", "satisfaction_reported", map[string]any{"level": 5})
 	closed := h.event(id, "supervisor", "close", map[string]any{"note": "компенсация выплачена"})
 	assert.Equal(t, "closed", closed["state"])
+	// The API that opened the case sends the event without looking the case
+	// up: the server's refusal of an update to a closed workflow is the 409.
+	status, out = h.call("POST", "/v1/cases/"+id+"/events", "operator", map[string]any{"event": "repeat_contact", "data": map[string]any{"note": "снова звонит"}})
+	assert.Equal(t, http.StatusConflict, status, "%v", out)
+	assert.Equal(t, "closed", errField(out, "state"))
 
 	msgs, err = h.smtp.WaitFor(7, 20*time.Second)
 	require.NoError(t, err)
