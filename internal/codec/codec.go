@@ -236,16 +236,15 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 // The plaintext is the body, compressed (behind compressedMark) when that
 // makes it shorter. The body of a payload whose only metadata is the
 // encoding json/plain — nearly every payload caseflow writes — is jsonMark and
-// its JSON; any other payload's body is the payload marshalled whole.
+// its JSON; any other payload's body is the payload marshalled whole. A
+// marshalled Payload never starts with compressedMark or jsonMark: its first
+// byte is a field's tag, and field number 0 does not exist (an empty Payload
+// marshals to no bytes).
 const (
 	sealedV2       = 0x02
 	compressedMark = 0x00
 	jsonMark       = 0x01
 )
-
-// A marshalled Payload never starts with compressedMark or jsonMark: its first
-// byte is a field's tag, and field number 0 does not exist (an empty Payload
-// marshals to no bytes).
 
 // SealedKeyID names the key an encrypted payload was sealed with, whichever sealed
 // format it has: what a key rotation asks of a stored payload.
@@ -313,8 +312,8 @@ const maxDecompressed = 8 << 20
 // of its workflow and activity payloads, the names of its states, events and
 // letters' fields, the Russian production calendar and the deadline policies
 // as a configuration snapshot carries them. No customer's data and no
-// deployment's addresses. A payload of a
-// few hundred bytes then compresses too: most of it is that vocabulary.
+// deployment's addresses. A payload of a few hundred bytes then compresses
+// too: most of it is that vocabulary.
 //
 // A frame names the dictionary it was compressed with by ID, and every
 // stored frame must stay readable: never edit the file (a test pins its
@@ -328,9 +327,9 @@ var dictionary1 []byte
 // private dictionaries (2^15 to 2^31-1).
 const dictionary1ID = 0x63660001
 
-// zstd's encoder and decoder are safe for concurrent EncodeAll and DecodeAll
-// and keep their state between calls: a payload costs a few microseconds, not
-// a new compressor's tables (a replay re-encodes every activity input).
+// zstd's encoders and decoder are safe for concurrent EncodeAll and DecodeAll
+// and keep their state between calls: a payload costs tens of microseconds
+// (the dictionary's tables are reset for each frame), not a new compressor's.
 var (
 	compressor, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest),
 		// The AEAD authenticates the whole plaintext already.
