@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -71,6 +72,20 @@ func (f *fakeTemporal) setCaseType(name string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.caseType = name
+}
+
+// closeAll makes every case a closed one (see closed).
+func (f *fakeTemporal) closeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+}
+
+// lookups returns the workflow IDs described since the last reset.
+func (f *fakeTemporal) lookups() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.described)
 }
 
 // reset forgets what was recorded.

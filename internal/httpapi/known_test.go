@@ -35,19 +35,17 @@ func TestEventToAKnownCaseSkipsTheLookup(t *testing.T) {
 	_, updates := ft.recorded()
 	require.Len(t, updates, 1)
 	assert.Equal(t, workflows.WorkflowID("plc", opened.ID), updates[0].WorkflowID)
-	assert.Empty(t, ft.described, "the case this API opened is not looked up")
+	assert.Empty(t, ft.lookups(), "the case this API opened is not looked up")
 
 	other := uuid.NewString()
 	for i, lookups := range []int{1, 0} {
 		ft.reset()
 		w = serve(api, "POST", "/v1/cases/"+other+"/events", bearer("operator"), event)
 		require.Equal(t, http.StatusOK, w.Code, "%.300s", w.Body)
-		assert.Len(t, ft.described, lookups, "event %d to a case another API opened", i+1)
+		assert.Len(t, ft.lookups(), lookups, "event %d to a case another API opened", i+1)
 	}
 
-	ft.mu.Lock()
-	ft.closed = true
-	ft.mu.Unlock()
+	ft.closeAll()
 	ft.reset()
 	w = serve(api, "POST", "/v1/cases/"+opened.ID+"/events", bearer("operator"), event)
 	require.Equal(t, http.StatusConflict, w.Code, "%.300s", w.Body)
@@ -56,5 +54,5 @@ func TestEventToAKnownCaseSkipsTheLookup(t *testing.T) {
 	assert.Equal(t, ECodeConflict, e.Error.Code)
 	assert.Equal(t, "fake", e.Error.State, "the closed case's state, read once the update is refused")
 	assert.Contains(t, e.Error.Message, "is closed")
-	assert.Equal(t, []string{workflows.WorkflowID("plc", opened.ID)}, ft.described)
+	assert.Equal(t, []string{workflows.WorkflowID("plc", opened.ID)}, ft.lookups())
 }
