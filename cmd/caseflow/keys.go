@@ -56,6 +56,9 @@ func codecFrom(cfg *config.Config, keyFile string, opts ...codec.Option) (*codec
 		}
 		keys.Keys[id], keys.Active = key, id
 	}
+	if cfg.Codec.SealedFormat != 0 {
+		opts = append(opts, codec.WriteFormat(cfg.Codec.SealedFormat))
+	}
 	return codec.New(keys, opts...)
 }
 

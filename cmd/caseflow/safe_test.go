@@ -241,3 +241,23 @@ func TestCodecKeyRing(t *testing.T) {
 	_, err = codecFrom(example, "")
 	require.ErrorContains(t, err, "CASEFLOW_CODEC_KEY must be base64 of 32 bytes or a key file's JSON")
 }
+
+// TestCodecWritesTheConfiguredFormat: codec.sealed_format 1 makes the codec
+// write what workers released before format 2 read (the key ID in the
+// metadata); unset, it writes format 2.
+func TestCodecWritesTheConfiguredFormat(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("CASEFLOW_CODEC_KEY", base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xA}, codec.KeySize)))
+	for format, wantMetadata := range map[string]int{"": 1, "\ncodec:\n  sealed_format: 1": 2, "\ncodec:\n  sealed_format: 2": 1} {
+		cfg, err := config.Parse([]byte(strings.Replace(string(config.ExampleYAML()), "\nauth:", format+"\nauth:", 1)))
+		require.NoError(t, err)
+		c, err := codecFrom(cfg, "")
+		require.NoError(t, err)
+		sealed, err := codec.DataConverter(c).ToPayload("kept")
+		require.NoError(t, err)
+		assert.Len(t, sealed.Metadata, wantMetadata, "config %q", format)
+		if wantMetadata == 2 {
+			assert.Equal(t, c.ActiveKeyID(), string(sealed.Metadata[codec.MetadataKeyID]))
+		}
+	}
+}

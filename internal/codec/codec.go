@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 	commonpb "go.temporal.io/api/common/v1"
@@ -79,6 +80,9 @@ type Codec struct {
 	// stuck, when set, hears of every workflow task stopped on a payload the codec
 	// cannot decrypt (see DataConverter).
 	stuck func(keyID string, err error)
+	// format is the sealed format Encode writes: 2, or 1 while workers older
+	// than format 2 may read what this one writes (WriteFormat).
+	format int
 }
 
 var _ converter.PayloadCodec = (*Codec)(nil)
@@ -92,6 +96,16 @@ type Option func(*Codec)
 // holding that key. f must be safe for concurrent use.
 func OnStuckWorkflowTask(f func(keyID string, err error)) Option {
 	return func(c *Codec) { c.stuck = f }
+}
+
+// WriteFormat makes Encode write the given sealed format: 2 (the default), or
+// 1, which every caseflow worker reads, including those released before
+// format 2 existed. Decode reads both whatever this says. Write 1 during an
+// upgrade from such a release, while an older worker may still take a
+// workflow task, and 2 once none runs: a payload in format 2 stops an older
+// worker's task, as a missing key does, until a newer worker takes it.
+func WriteFormat(n int) Option {
+	return func(c *Codec) { c.format = n }
 }
 
 // UndecryptableError is Decode's error for a payload it cannot decrypt: one
@@ -127,7 +141,7 @@ func New(keys Keys, opts ...Option) (*Codec, error) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids) // the first bad key in a stable order
-	c := &Codec{active: keys.Active, aeads: make(map[string]cipher.AEAD, len(ids))}
+	c := &Codec{active: keys.Active, aeads: make(map[string]cipher.AEAD, len(ids)), format: sealedV2}
 	for _, id := range ids {
 		key := keys.Keys[id]
 		if id == "" {
@@ -154,6 +168,9 @@ func New(keys Keys, opts ...Option) (*Codec, error) {
 	for _, o := range opts {
 		o(c)
 	}
+	if c.format != sealedV1 && c.format != sealedV2 {
+		return nil, fmt.Errorf("codec: sealed format %d: want %d, or %d while workers released before format %d may run", c.format, sealedV2, sealedV1, sealedV2)
+	}
 	return c, nil
 }
 
@@ -169,6 +186,9 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 
 // encode seals payloads, compressing those that gain when compress is set.
 func (c *Codec) encode(payloads []*commonpb.Payload, compress bool) ([]*commonpb.Payload, error) {
+	if c.format == sealedV1 {
+		return c.encodeV1(payloads, compress)
+	}
 	aead := c.aeads[c.active]
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
@@ -186,6 +206,34 @@ func (c *Codec) encode(payloads []*commonpb.Payload, compress bool) ([]*commonpb
 			// The header is the additional data: a payload's key ID cannot be
 			// changed without failing its authentication.
 			Data: aead.Seal(sealed, nil, plain, c.header),
+		}
+	}
+	return out, nil
+}
+
+// encodeV1 seals payloads in sealed format 1, as caseflow wrote them before
+// format 2: the key ID in a metadata entry, no additional data, the payload
+// marshalled whole and compressed without a dictionary when it is at least
+// minCompressV1 bytes and shrinks.
+func (c *Codec) encodeV1(payloads []*commonpb.Payload, compress bool) ([]*commonpb.Payload, error) {
+	aead := c.aeads[c.active]
+	out := make([]*commonpb.Payload, len(payloads))
+	for i, p := range payloads {
+		plain, err := proto.Marshal(p)
+		if err != nil {
+			return nil, fmt.Errorf("codec: unable to marshal payload: %w", err)
+		}
+		if compress && len(plain) >= minCompressV1 {
+			if z := compressorV1().EncodeAll(plain, append(make([]byte, 0, len(plain)/2), compressedMark)); len(z) < len(plain) {
+				plain = z
+			}
+		}
+		out[i] = &commonpb.Payload{
+			Metadata: map[string][]byte{
+				converter.MetadataEncoding: []byte(EncodingEncrypted),
+				MetadataKeyID:              []byte(c.active),
+			},
+			Data: aead.Seal(nil, nil, plain, nil),
 		}
 	}
 	return out, nil
@@ -241,6 +289,7 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 // byte is a field's tag, and field number 0 does not exist (an empty Payload
 // marshals to no bytes).
 const (
+	sealedV1       = 0x01 // names no byte of the data: format 1 has no header
 	sealedV2       = 0x02
 	compressedMark = 0x00
 	jsonMark       = 0x01
@@ -346,6 +395,18 @@ var (
 	decompressor, _ = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxDecompressed),
 		zstd.WithDecoderConcurrency(0), zstd.WithDecoderDictRaw(dictionary1ID, dictionary1))
 )
+
+// minCompressV1 is the smallest marshalled payload format 1 compresses.
+const minCompressV1 = 512
+
+// compressorV1 compresses as format 1 did, with no dictionary: a worker
+// released before format 2 has none. Only a codec told to write format 1
+// builds it.
+var compressorV1 = sync.OnceValue(func() *zstd.Encoder {
+	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithEncoderCRC(false), zstd.WithZeroFrames(true))
+	return enc
+})
 
 // compressed returns plain compressed behind compressedMark, or plain itself
 // when it is small or does not shrink.

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -775,3 +776,64 @@ func TestDictionaryIsFrozen(t *testing.T) {
 }
 
 const dictionary1SHA256 = "25771546f8c007bc9a67adfa1bf2da365dfa59edccb24261d6af5e34589a07ee"
+
+// openAsBefore reads a payload as a worker released before sealed format 2
+// did: the key ID from its metadata, no additional data, the payload
+// marshalled whole, and compressed frames with no dictionary.
+func openAsBefore(t *testing.T, p *commonpb.Payload) *commonpb.Payload {
+	t.Helper()
+	require.Equal(t, "k1", string(p.Metadata[codec.MetadataKeyID]), "format 1 names its key in the metadata")
+	block, err := aes.NewCipher(key(1))
+	require.NoError(t, err)
+	aead, err := cipher.NewGCMWithRandomNonce(block)
+	require.NoError(t, err)
+	plain, err := aead.Open(nil, nil, p.Data, nil)
+	require.NoError(t, err)
+	if plain[0] == 0x00 {
+		dec, err := zstd.NewReader(nil) // no dictionary: that worker has none
+		require.NoError(t, err)
+		defer dec.Close()
+		plain, err = dec.DecodeAll(plain[1:], nil)
+		require.NoError(t, err)
+	}
+	out := &commonpb.Payload{}
+	require.NoError(t, proto.Unmarshal(plain, out))
+	return out
+}
+
+// TestWriteFormat1 is the rolling upgrade from a release before sealed format
+// 2: a codec told to write format 1 writes what the older workers read, and
+// reads both formats itself.
+func TestWriteFormat1(t *testing.T) {
+	c, err := codec.New(codec.Keys{Active: "k1", Keys: map[string][]byte{"k1": key(1)}}, codec.WriteFormat(1))
+	require.NoError(t, err)
+	big := testCaller()
+	big.Name = strings.Repeat("Холодильник задымился и загорелся, повреждён кухонный гарнитур. ", 60)
+	for _, v := range []any{big, testCaller(), nil} {
+		clear := mustPayload(t, v)
+		enc, err := c.Encode([]*commonpb.Payload{clear})
+		require.NoError(t, err)
+		require.Equal(t, codec.EncodingEncrypted, string(enc[0].Metadata[converter.MetadataEncoding]))
+		require.True(t, proto.Equal(clear, openAsBefore(t, enc[0])), "an older worker reads %v", v)
+		dec, err := c.Decode(enc)
+		require.NoError(t, err)
+		require.True(t, proto.Equal(clear, dec[0]))
+		id, err := codec.SealedKeyID(enc[0])
+		require.NoError(t, err)
+		require.Equal(t, "k1", id)
+	}
+	big1 := mustEncode(t, c, big)
+	requireNoPersonalData(t, big1)
+	require.Less(t, len(big1.Data), len(mustPayload(t, big).Data)/2, "format 1 still compresses a large payload")
+
+	// Format 2, written by a codec of the same ring, opens here too.
+	c2 := newCodec(t, "k1", "k1")
+	dec, err := c.Decode([]*commonpb.Payload{mustEncode(t, c2, big)})
+	require.NoError(t, err)
+	require.True(t, proto.Equal(mustPayload(t, big), dec[0]))
+
+	for _, n := range []int{0, 3} {
+		_, err := codec.New(codec.Keys{Active: "k1", Keys: map[string][]byte{"k1": key(1)}}, codec.WriteFormat(n))
+		require.ErrorContains(t, err, fmt.Sprintf("sealed format %d: want 2, or 1 while workers released before format 2 may run", n))
+	}
+}

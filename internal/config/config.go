@@ -115,6 +115,10 @@ type Codec struct {
 	// Active is the ID of the key new payloads are encrypted with.
 	Active string `yaml:"active"`
 	Keys   []Key  `yaml:"keys"`
+	// SealedFormat is the sealed format new payloads are written in: 2 (the
+	// default when 0), or 1 during an upgrade from a release before format 2,
+	// while its workers may still run: they read only format 1.
+	SealedFormat int `yaml:"sealed_format"`
 }
 
 // Key is one AES-256 key: base64 of 32 bytes, inline or from an environment variable.
@@ -296,6 +300,9 @@ func (c *Config) check() error {
 		if !found {
 			problems = append(problems, fmt.Sprintf("codec.active %q names no key in codec.keys", c.Codec.Active))
 		}
+	}
+	if f := c.Codec.SealedFormat; f != 0 && f != 1 && f != 2 {
+		problems = append(problems, fmt.Sprintf("codec.sealed_format %d: want 2, or 1 while workers released before format 2 may run (0 or unset is 2)", f))
 	}
 	if _, err := c.Links.Ring(); err != nil {
 		problems = append(problems, err.Error())

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,6 +78,18 @@ func TestCodecKeysMustHaveDistinctIDs(t *testing.T) {
 	fixed := strings.Replace(raw, "- {id: k1, secret: "+secret+"}\n", "- {id: k0, secret: "+secret+"}\n", 1)
 	_, err = Parse([]byte(fixed))
 	assert.NoError(t, err)
+}
+
+// TestCodecSealedFormat: the sealed format is 1 or 2, or unset.
+func TestCodecSealedFormat(t *testing.T) {
+	for _, f := range []string{"1", "2"} {
+		cfg, err := Parse([]byte(string(exampleConfig(t)) + "codec:\n  sealed_format: " + f + "\n"))
+		require.NoError(t, err)
+		assert.Equal(t, f, strconv.Itoa(cfg.Codec.SealedFormat))
+	}
+	_, err := Parse([]byte(string(exampleConfig(t)) + "codec:\n  sealed_format: 3\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "codec.sealed_format 3: want 2, or 1 while workers released before format 2 may run")
 }
 
 // TestAccessReadIsChecked: the read matrix's overrides name known case types
