@@ -112,7 +112,8 @@ func TestRunReportsEveryScenario(t *testing.T) {
 }
 
 // TestRunScaleReports parks a few cases on the caches caseflow dev uses and
-// checks that memory and the two event latencies are reported.
+// checks that memory, the inbox and the two event latencies are reported for
+// the step.
 func TestRunScaleReports(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots an embedded server: skipped with -short")
@@ -127,8 +128,10 @@ func TestRunScaleReports(t *testing.T) {
 	assert.Equal(t, 3, rep.Steps[0].Cases)
 	assert.Positive(t, rep.Steps[0].RSS)
 	assert.Positive(t, rep.Base.RSS)
-	assert.Positive(t, rep.EvictedEventMs)
-	assert.Positive(t, rep.CachedEventMs)
+	assert.Positive(t, rep.Steps[0].OldestEventMs)
+	assert.Positive(t, rep.Steps[0].NewestEventMs)
+	assert.Equal(t, rep.Steps[0].OldestEventMs, rep.EvictedEventMs, "the report's latencies are the last step's")
+	assert.Equal(t, rep.Steps[0].NewestEventMs, rep.CachedEventMs)
 	assert.Positive(t, rep.WorkflowCache)
 	assert.Positive(t, rep.ExecutionCache)
 	assert.Contains(t, table.String(), "verdict to an evicted case")

@@ -28,6 +28,11 @@ type ScaleStep struct {
 	// filter, and InboxTasks the tasks it listed.
 	InboxMs    float64 `json:"inbox_ms"`
 	InboxTasks int     `json:"inbox_tasks"`
+	// OldestEventMs is the time of a verdict to the oldest parked case that
+	// has had none (evicted from both caches once more cases than they hold
+	// are parked), NewestEventMs to the case parked last (cached).
+	OldestEventMs float64 `json:"oldest_event_ms"`
+	NewestEventMs float64 `json:"newest_event_ms"`
 }
 
 // ScaleReport is what the scale scenario measured: memory as open cases
@@ -39,7 +44,8 @@ type ScaleReport struct {
 	Base           ScaleStep   `json:"base"`
 	Steps          []ScaleStep `json:"steps"`
 	// EvictedEventMs is the time of a verdict sent (Temporal client, update
-	// completed) to the first case parked; CachedEventMs to the last one.
+	// completed) to the oldest parked case at the last step; CachedEventMs to
+	// the newest one.
 	EvictedEventMs float64 `json:"evicted_event_ms"`
 	CachedEventMs  float64 `json:"cached_event_ms"`
 }
@@ -47,7 +53,7 @@ type ScaleReport struct {
 // scaleSteps are the case counts memory is measured at, up to n.
 func scaleSteps(n int) []int {
 	var out []int
-	for _, s := range []int{1000, 10000, 30000, 100000} {
+	for _, s := range []int{1000, 10000, 30000, 60000, 100000} {
 		if s < n {
 			out = append(out, s)
 		}
@@ -57,8 +63,10 @@ func scaleSteps(n int) []int {
 
 // RunScale parks n PLC cases of caseflow (no baseline) on a fresh embedded
 // server (synchronous=NORMAL, which parks faster) with the caches caseflow dev
-// uses, measuring the process's memory at 1k, 10k, 30k, 100k and n cases; then
-// the latency of an event to an evicted case and to a cached one.
+// uses, measuring at 1k, 10k, 30k, 60k, 100k and n cases the process's memory,
+// the inbox's latency and that of an event to the oldest parked case (evicted
+// once the caches are full) and to the newest (cached), so that a run stopped
+// early still has them at the scale it reached.
 func RunScale(ctx context.Context, o Options, n int, stdout io.Writer) (ScaleReport, error) {
 	var rep ScaleReport
 	if n < 1 {
@@ -86,8 +94,15 @@ func RunScale(ctx context.Context, o Options, n int, stdout io.Writer) (ScaleRep
 		return rep, err
 	}
 	rep.Base = ScaleStep{RSS: mem.RSS, Heap: mem.Heap, Stack: mem.Stack, Goroutines: mem.Goroutines}
+	timed := func(key string) (float64, error) {
+		t0 := time.Now()
+		if err := f.send(ctx, key, "verdict"); err != nil {
+			return 0, err
+		}
+		return ms(time.Since(t0)), nil
+	}
 	began, parked := time.Now(), 0
-	for _, step := range scaleSteps(n) {
+	for i, step := range scaleSteps(n) {
 		if err := h.parkMany(ctx, f, k, step-parked, max(o.InFlight, 8)); err != nil {
 			return rep, err
 		}
@@ -100,30 +115,27 @@ func RunScale(ctx context.Context, o Options, n int, stdout io.Writer) (ScaleRep
 		if s.InboxMs, s.InboxTasks, err = h.inbox(ctx); err != nil {
 			return rep, err
 		}
+		// The i-th case is the oldest no verdict has reached yet: each step
+		// sends one to it and one to the newest, unless they are the same.
+		if s.OldestEventMs, err = timed(fmt.Sprintf("%s-%d", k.prefix, i+1)); err != nil {
+			return rep, err
+		}
+		if step > i+1 {
+			if s.NewestEventMs, err = timed(fmt.Sprintf("%s-%d", k.prefix, step)); err != nil {
+				return rep, err
+			}
+		}
 		rep.Steps = append(rep.Steps, s)
-		progress("%d cases parked in %.0fs: RSS %.0f MiB, Go heap %.0f MiB, stacks %.0f MiB (%d goroutines); inbox %.1f ms (%d tasks)",
-			step, s.Seconds, mib(s.RSS), mib(s.Heap), mib(s.Stack), s.Goroutines, s.InboxMs, s.InboxTasks)
+		progress("%d cases parked in %.0fs: RSS %.0f MiB, Go heap %.0f MiB, stacks %.0f MiB (%d goroutines); inbox %.1f ms (%d tasks); verdict to the oldest %.1f ms, to the newest %.1f ms",
+			step, s.Seconds, mib(s.RSS), mib(s.Heap), mib(s.Stack), s.Goroutines, s.InboxMs, s.InboxTasks, s.OldestEventMs, s.NewestEventMs)
 	}
 	if o.HeapProfile != nil {
 		if err := pprof.Lookup("heap").WriteTo(o.HeapProfile, 0); err != nil {
 			return rep, fmt.Errorf("heap profile: %w", err)
 		}
 	}
-	timed := func(key string) (float64, error) {
-		t0 := time.Now()
-		if err := f.send(ctx, key, "verdict"); err != nil {
-			return 0, err
-		}
-		return ms(time.Since(t0)), nil
-	}
-	first, last := k.prefix+"-1", fmt.Sprintf("%s-%d", k.prefix, parked)
-	if rep.EvictedEventMs, err = timed(first); err != nil {
-		return rep, err
-	}
-	if rep.CachedEventMs, err = timed(last); err != nil {
-		return rep, err
-	}
-	progress("verdict to the first case (evicted): %.1f ms; to the last (cached): %.1f ms", rep.EvictedEventMs, rep.CachedEventMs)
+	last := rep.Steps[len(rep.Steps)-1]
+	rep.EvictedEventMs, rep.CachedEventMs = last.OldestEventMs, last.NewestEventMs
 	writeScale(stdout, rep)
 	return rep, nil
 }
@@ -155,15 +167,16 @@ func (h *harness) inbox(ctx context.Context) (float64, int, error) {
 // writeScale prints the scale scenario's table.
 func writeScale(w io.Writer, r ScaleReport) {
 	fmt.Fprintf(w, "caseflow scale: parked PLC cases, worker cache %d cases, server execution cache %d\n\n", r.WorkflowCache, r.ExecutionCache)
-	fmt.Fprintln(w, "| open cases | RSS | Go heap | stacks (goroutines) | RSS growth per case since the start | GET /v1/tasks, no role |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| open cases | RSS | Go heap | stacks (goroutines) | RSS growth per case since the start | GET /v1/tasks, no role | verdict to the oldest / newest case |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range slices.Concat([]ScaleStep{r.Base}, r.Steps) {
-		per, inbox := "—", "—"
+		per, inbox, events := "—", "—", "—"
 		if s.Cases > 0 {
 			per = fmt.Sprintf("%.1f KiB", float64(s.RSS-r.Base.RSS)/float64(s.Cases)/1024)
 			inbox = fmt.Sprintf("%.1f ms (%d tasks)", s.InboxMs, s.InboxTasks)
+			events = fmt.Sprintf("%.1f / %.1f ms", s.OldestEventMs, s.NewestEventMs)
 		}
-		fmt.Fprintf(w, "| %d | %.0f MiB | %.0f MiB | %.0f MiB (%d) | %s | %s |\n", s.Cases, mib(s.RSS), mib(s.Heap), mib(s.Stack), s.Goroutines, per, inbox)
+		fmt.Fprintf(w, "| %d | %.0f MiB | %.0f MiB | %.0f MiB (%d) | %s | %s | %s |\n", s.Cases, mib(s.RSS), mib(s.Heap), mib(s.Stack), s.Goroutines, per, inbox, events)
 	}
 	fmt.Fprintf(w, "\nverdict to an evicted case: %.1f ms; to a cached case: %.1f ms\n", r.EvictedEventMs, r.CachedEventMs)
 }
