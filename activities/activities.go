@@ -103,16 +103,17 @@ type SendMailInput struct {
 	Actions  []Action `json:"actions,omitempty"`
 }
 
-// SendMailResult is the outbox's receipt for a letter. The outbox keeps the
-// letter itself (GET /v1/outbox).
+// SendMailResult is the outbox's receipt for a letter as the case's history
+// keeps it: the letter's row in the outbox. The outbox keeps the letter, its
+// Message-ID and when it went out (GET /v1/outbox), and no workflow reads more
+// than that the letter went. Results recorded before 2026-12-07 also carry the
+// Message-ID, the time and the duplicate flag (and, earlier still, the
+// subject); they decode as this.
 type SendMailResult struct {
-	OutboxID  int64  `json:"outbox_id"`
-	MessageID string `json:"message_id"`
-	// Subject is set in results recorded before receipts; new ones leave it
-	// to the outbox.
-	Subject   string    `json:"subject,omitempty"`
-	SentAt    time.Time `json:"sent_at"`
-	Duplicate bool      `json:"duplicate"`
+	OutboxID int64 `json:"outbox_id"`
+	// Duplicate is true when the key had been sent already and nothing went
+	// out now: for the worker's metrics, not kept in history.
+	Duplicate bool `json:"-"`
 }
 
 // SendMail renders a template and hands the letter to the mailer, once per key.
@@ -147,7 +148,7 @@ func (a *Activities) sendMail(ctx context.Context, in SendMailInput) (*SendMailR
 		}
 		return nil, classify(fmt.Errorf("unable to send %s: %w", in.Step, err))
 	}
-	return &SendMailResult{OutboxID: sent.ID, MessageID: sent.MessageID, SentAt: sent.SentAt, Duplicate: sent.Duplicate}, nil
+	return &SendMailResult{OutboxID: sent.ID, Duplicate: sent.Duplicate}, nil
 }
 
 // SendSMSInput asks for one text message. Key is the idempotency key (workflow

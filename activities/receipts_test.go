@@ -3,10 +3,12 @@ package activities_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/caseflow/caseflow/activities"
 	"github.com/caseflow/caseflow/activities/activitiestest"
@@ -76,4 +78,29 @@ func TestRecordsCallsAnswerWithReceipts(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, tasks, 1)
 	require.Equal(t, long, tasks[0].Report)
+}
+
+// TestLetterReceiptIsTheOutboxRow: SendMail's result, which the case's history
+// stores, is the letter's row in the outbox and nothing else; the outbox keeps
+// the letter, its Message-ID and when it went out.
+func TestLetterReceiptIsTheOutboxRow(t *testing.T) {
+	mailer := &activitiestest.Mailer{}
+	a := &activities.Activities{Mail: mailer, From: "caseflow@example.com"}
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestActivityEnvironment()
+	env.RegisterActivity(a.SendMail)
+	in := activities.SendMailInput{Key: "plc-1/customer-interim", CaseID: "1", Step: "customer-interim",
+		Template: "plc_customer_interim", To: []string{"ivanov@example.com"},
+		Data: map[string]any{"ConsultationNumber": "CONS-1", "FireDocuments": true, "Help": "help@example.com", "ServiceB2B": "serviceb2b@example.com"}}
+	for range 2 { // the second is the outbox's duplicate: the same receipt
+		val, err := env.ExecuteActivity(a.SendMail, in)
+		require.NoError(t, err)
+		var raw json.RawMessage
+		require.NoError(t, val.Get(&raw))
+		sent := mailer.Sent()
+		require.Len(t, sent, 1)
+		require.JSONEq(t, fmt.Sprintf(`{"outbox_id":%d}`, sent[0].ID), string(raw))
+		require.NotEmpty(t, sent[0].MessageID, "the outbox keeps the Message-ID")
+		require.False(t, sent[0].SentAt.IsZero(), "and when the letter went")
+	}
 }
