@@ -66,7 +66,7 @@ func (w *leadCase) Run(ctx workflow.Context) error {
 		return nil
 	}
 	d := w.findDeadline(deadlineLeadCallback)
-	lapsed, err := awaitUntil(ctx, d.Due, "lead callback window", func() bool { return !w.windowRunning() })
+	lapsed, err := w.awaitUntil(ctx, d.Due, "lead callback window", func() bool { return !w.windowRunning() })
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func (w *callCase) Run(ctx workflow.Context) error {
 			return nil
 		}
 		spell := w.spell
-		lapsed, err := awaitUntil(ctx, w.data.Inaudible.Due, "inaudible window", func() bool { return !w.windowRunning(spell) })
+		lapsed, err := w.awaitUntil(ctx, w.data.Inaudible.Due, "inaudible window", func() bool { return !w.windowRunning(spell) })
 		if err != nil {
 			return err
 		}

@@ -122,6 +122,12 @@ const (
 	// ended upserts its last values in the workflow task that completes it,
 	// which the server folds into the close record (flushLater).
 	release2612c workflow.Version = 3
+	// release2612d: release2612c, and a wait with a deadline (awaitUntil)
+	// watches its timer from its own condition instead of from a coroutine
+	// of its own. The commands are those of release2612c; a case waiting on
+	// a deadline keeps half the coroutines, each of which a workflow task
+	// resumes on every pass, in its first run and on every replay.
+	release2612d workflow.Version = 4
 )
 
 // newCore builds the shared part of a case in the machine's initial state.
@@ -133,7 +139,7 @@ func newCore(ctx workflow.Context, meta CaseMeta, ct *CaseType, cals *calendar.S
 		cals:     cals,
 		openedAt: workflow.Now(ctx),
 		lock:     workflow.NewMutex(ctx),
-		release:  workflow.GetVersion(ctx, releaseChange, workflow.DefaultVersion, release2612c),
+		release:  workflow.GetVersion(ctx, releaseChange, workflow.DefaultVersion, release2612d),
 	}
 	c.version = c.changeVersion(ctx, coreChange, coreV3)
 	c.slim = c.changeVersion(ctx, slimChange, slimV1)
@@ -175,7 +181,7 @@ func (c *caseCore) atOnce(ctx workflow.Context, effects ...func(workflow.Context
 // before keep the wait they were recorded with (its timer outlives the wait).
 func (c *caseCore) waitUntil(ctx workflow.Context, due time.Time, summary string, cond func() bool) (bool, error) {
 	if c.version >= coreV1 {
-		return awaitUntil(ctx, due, summary, cond)
+		return c.awaitUntil(ctx, due, summary, cond)
 	}
 	var ok bool
 	var err error
@@ -720,15 +726,31 @@ func (c *caseCore) relate(ctx workflow.Context, link CaseLink) {
 
 // awaitUntil waits until cond holds or due passes and reports whether due
 // passed first. Its timer is cancelled when cond wins: a kept deadline leaves
-// no timer behind to fire later.
-func awaitUntil(ctx workflow.Context, due time.Time, summary string, cond func() bool) (bool, error) {
+// no timer behind to fire later. Since release2612d the wait's condition asks
+// the timer whether it has fired; runs started before watch it from a
+// coroutine, as they were recorded (the same commands, a pass later).
+func (c *caseCore) awaitUntil(ctx workflow.Context, due time.Time, summary string, cond func() bool) (bool, error) {
 	if cond() {
 		return false, nil
 	}
 	tctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
-	fired := false
 	timer := workflow.NewTimerWithOptions(tctx, until(ctx, due), workflow.TimerOptions{Summary: summary})
+	if c.release >= release2612d {
+		if err := workflow.Await(ctx, func() bool { return timer.IsReady() || cond() }); err != nil {
+			return false, err
+		}
+		if cond() {
+			return false, nil
+		}
+		// Ready and not kept: fired, or cancelled with the case, which
+		// breaches nothing.
+		if err := timer.Get(ctx, nil); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	fired := false
 	workflow.Go(ctx, func(ctx workflow.Context) { fired = timer.Get(ctx, nil) == nil })
 	if err := workflow.Await(ctx, func() bool { return fired || cond() }); err != nil {
 		return false, err

@@ -80,7 +80,7 @@ func (w *consultationCase) Run(ctx workflow.Context) error {
 		if w.terminal() {
 			return nil
 		}
-		late, err := awaitUntil(ctx, w.findDeadline(deadlinePostCall).Due, "", func() bool { return !w.postCallRunning() })
+		late, err := w.awaitUntil(ctx, w.findDeadline(deadlinePostCall).Due, "", func() bool { return !w.postCallRunning() })
 		if err != nil {
 			return err
 		}

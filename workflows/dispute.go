@@ -283,7 +283,7 @@ func (w *disputeCase) engineerBounced(ctx workflow.Context, round int, bounce st
 func (w *disputeCase) watchEngineer(ctx workflow.Context, round int, due time.Time) {
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		answered := func() bool { return w.round != round || w.state() != sm.DisputeAwaitingEngineer }
-		timedOut, err := awaitUntil(ctx, due, fmt.Sprintf("engineer answer %d", round), answered)
+		timedOut, err := w.awaitUntil(ctx, due, fmt.Sprintf("engineer answer %d", round), answered)
 		if err != nil || !timedOut {
 			return
 		}

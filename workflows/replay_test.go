@@ -71,6 +71,10 @@ func TestRecordedPathsAreCovered(t *testing.T) {
 		// deadline met once they are out; release2612c: when it comes).
 		"plc_verdict_in_outage_release2612b_history.json": {versions("caseflow-release-2"), state("confirmed"), "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED"},
 		"plc_verdict_in_outage_history.json":              {versions("caseflow-release-3"), state("confirmed"), "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED"},
+		// A wait that watches its timer from its own condition (release2612d):
+		// the happy path, and the escalation chain's deadlines passing.
+		"plc_release2612d_history.json":            {versions("caseflow-release-4"), state("closed")},
+		"plc_escalation_release2612d_history.json": {versions("caseflow-release-4"), "EVENT_TYPE_TIMER_FIRED", state("escalating"), state("closed")},
 	} {
 		raw, err := os.ReadFile(filepath.Join("testdata", file))
 		require.NoError(t, err)

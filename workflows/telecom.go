@@ -97,7 +97,7 @@ func (w *telecomCase) Run(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := awaitUntil(ctx, d.Due, "closed quiet period", func() bool { return false }); err != nil {
+	if _, err := w.awaitUntil(ctx, d.Due, "closed quiet period", func() bool { return false }); err != nil {
 		return err
 	}
 	return w.locked(ctx, func() error {

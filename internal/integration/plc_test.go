@@ -67,6 +67,7 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	status, out := h.call("POST", "/v1/cases/"+id+"/events", "supervisor", map[string]any{"event": "close"})
 	assert.Equal(t, http.StatusConflict, status)
 	assert.Equal(t, "awaiting_verdict", errField(out, "state"))
+	assertParkedCoroutines(t, h, workflows.WorkflowID("plc", id))
 
 	h.event(id, "engineer", "verdict", map[string]any{"plc": true, "comment": "возгорание компрессора"})
 	h.event(id, "operator", "documents_received", map[string]any{"documents": []string{"fire_report", "refusal_decision"}, "attachments": []string{"fire.pdf"}})
@@ -121,7 +122,7 @@ func TestPLCThroughTheAPI(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.NotEmpty(t, outbox)
 
-	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_release2612c_history.json")
+	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_release2612d_history.json")
 	assertSlimHistory(t, h, workflows.WorkflowID("plc", id))
 	assertIntakeAtOnce(t, h, workflows.WorkflowID("plc", id))
 	assertNoPersonalDataInTemporal(t, h)
@@ -294,4 +295,28 @@ func TestDeadlinesCountFromIntakeNotFromTheWorker(t *testing.T) {
 	opened, err := time.Parse(time.RFC3339Nano, view["opened_at"].(string))
 	require.NoError(t, err)
 	assert.True(t, opened.Equal(started), "the case view's opened_at is the intake too")
+}
+
+// assertParkedCoroutines checks, with the SDK's __stack_trace query, that a
+// PLC case parked awaiting its verdict keeps three coroutines: its main line's
+// wait and the watchers of the verdict's and the customer callback's
+// deadlines, each watching its timer from its own condition (release2612d)
+// instead of from one more coroutine (six before). A workflow
+// task resumes every coroutine on each of its passes, in the first run and on
+// every replay.
+func assertParkedCoroutines(t *testing.T, h *harness, workflowID string) {
+	t.Helper()
+	var trace string
+	parked := func() bool {
+		v, err := h.client.QueryWorkflow(context.Background(), workflowID, "", "__stack_trace")
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&trace))
+		return strings.Count(trace, "coroutine ") == 3
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !parked() && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	require.Equal(t, 3, strings.Count(trace, "coroutine "), "a parked case keeps its main line and one watcher per deadline:\n%s", trace)
+	assert.NotContains(t, trace, "awaitUntil.func", "no coroutine waits on a timer alone:\n%s", trace)
 }

@@ -134,7 +134,7 @@ func TestRecordedPLCEscalation(t *testing.T) {
 	h.event(id, "supervisor", "satisfaction_reported", map[string]any{"level": 4})
 	closed := h.event(id, "supervisor", "close", map[string]any{"note": "урегулировано"})
 	assert.Equal(t, "closed", closed["state"])
-	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_escalation_history.json")
+	recordRun(t, h, workflows.WorkflowID("plc", id), "", "plc_escalation_release2612d_history.json")
 }
 
 // TestRecordedClaimReminders records a claim whose document tasks are reminded
