@@ -224,9 +224,7 @@ func (c *Codec) encodeV1(payloads []*commonpb.Payload, compress bool) ([]*common
 			return nil, fmt.Errorf("codec: unable to marshal payload: %w", err)
 		}
 		if compress && len(plain) >= minCompressV1 {
-			if z := compressorV1().EncodeAll(plain, append(make([]byte, 0, len(plain)/2), compressedMark)); len(z) < len(plain) {
-				plain = z
-			}
+			plain = shrunk(compressorV1(), plain)
 		}
 		out[i] = &commonpb.Payload{
 			Metadata: map[string][]byte{
@@ -418,6 +416,12 @@ func compressed(plain []byte) []byte {
 	if len(plain) >= largeBody {
 		enc = compressorLarge
 	}
+	return shrunk(enc, plain)
+}
+
+// shrunk returns plain compressed by enc behind compressedMark, or plain
+// itself when that does not shrink it.
+func shrunk(enc *zstd.Encoder, plain []byte) []byte {
 	out := enc.EncodeAll(plain, append(make([]byte, 0, len(plain)/2+16), compressedMark))
 	if len(out) >= len(plain) {
 		return plain
