@@ -23,5 +23,5 @@ func TestScaleSteps(t *testing.T) {
 	assert.Equal(t, []int{5}, scaleSteps(5))
 	assert.Equal(t, []int{1000}, scaleSteps(1000))
 	assert.Equal(t, []int{1000, 10000, 30000}, scaleSteps(30000))
-	assert.Equal(t, []int{1000, 10000, 30000, 100000, 120000}, scaleSteps(120000))
+	assert.Equal(t, []int{1000, 10000, 30000, 60000, 100000, 120000}, scaleSteps(120000))
 }
