@@ -264,7 +264,9 @@ func (c *caseCore) setup(ctx workflow.Context) error {
 			}
 			if c.slim >= slimV1 {
 				// The history keeps this small result, not the whole view.
-				return c.result(), nil
+				r := c.result()
+				r.replayed = workflow.IsReplaying(ctx)
+				return r, nil
 			}
 			return c.view(), nil
 		},

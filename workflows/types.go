@@ -100,7 +100,14 @@ type EventResult struct {
 	State         string   `json:"state"`
 	Closed        bool     `json:"closed"`
 	AllowedEvents []string `json:"allowed_events"`
+	// replayed is set when the workflow replays: the SDK encodes an update's
+	// result without telling the converter, and drops it once it matches
+	// the history, so the codec seals it uncompressed (codec.Replayed).
+	replayed bool
 }
+
+// Replayed implements codec.Replayed.
+func (r EventResult) Replayed() bool { return r.replayed }
 
 // CaseView is what a case shows: the query's answer (and the update's result
 // in runs started before the slim-history change).

@@ -139,9 +139,28 @@ func (d *dataConverter) sealed(p *commonpb.Payload) error {
 	return err
 }
 
+// Replayed is a value workflow code hands the SDK to encode where the SDK
+// gives the converter no workflow context, so that the converter cannot ask
+// whether the workflow replays: an update's result (the SDK's update protocol
+// encodes it with the converter it holds). A value whose Replayed is true is
+// sealed uncompressed, as a replaying workflow's commands are: the SDK drops
+// it once it matches the history.
+type Replayed interface {
+	Replayed() bool
+}
+
+// replayedValue reports whether values is one Replayed value that says so.
+func replayedValue(values []any) bool {
+	if len(values) != 1 {
+		return false
+	}
+	r, ok := values[0].(Replayed)
+	return ok && r.Replayed()
+}
+
 // ToPayload implements converter.DataConverter.
 func (d *dataConverter) ToPayload(value any) (*commonpb.Payload, error) {
-	if d.replaying() {
+	if d.replaying() || replayedValue([]any{value}) {
 		return d.replay.ToPayload(value)
 	}
 	return d.DataConverter.ToPayload(value)
@@ -154,7 +173,7 @@ func (d *dataConverter) ToPayload(value any) (*commonpb.Payload, error) {
 // wherever it goes (only larger), so a command the SDK did send from a replay
 // would lose nothing.
 func (d *dataConverter) ToPayloads(values ...any) (*commonpb.Payloads, error) {
-	if d.replaying() {
+	if d.replaying() || replayedValue(values) {
 		return d.replay.ToPayloads(values...)
 	}
 	return d.DataConverter.ToPayloads(values...)

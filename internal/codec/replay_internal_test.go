@@ -44,3 +44,44 @@ func TestReplaySealsUncompressed(t *testing.T) {
 	require.Equal(t, byte(compressedMark), open(live)[0], "compressed outside a replay")
 	require.Less(t, len(live.Data), len(replayed[0].Data)/2)
 }
+
+// replayedResult stands for an update's result that knows its workflow replays.
+type replayedResult struct {
+	Body     string `json:"body"`
+	replayed bool
+}
+
+func (r replayedResult) Replayed() bool { return r.replayed }
+
+// TestReplayedValueSealsUncompressed: a value that says its workflow replays
+// (an update's result, which the SDK encodes without a workflow context) is
+// sealed uncompressed; the same value from a first run is compressed.
+func TestReplayedValueSealsUncompressed(t *testing.T) {
+	c, err := New(Keys{Active: "k1", Keys: map[string][]byte{"k1": bytes.Repeat([]byte{1}, KeySize)}})
+	require.NoError(t, err)
+	body := strings.Repeat("Технику не перемещать, не разбирать, не отмывать. ", 20)
+	first := func(p *commonpb.Payload) byte {
+		t.Helper()
+		id, sealed, header, err := opening(p)
+		require.NoError(t, err)
+		plain, err := c.aeads[id].Open(nil, nil, sealed, header)
+		require.NoError(t, err)
+		return plain[0]
+	}
+	dc := DataConverter(c)
+	for _, tt := range []struct {
+		replayed bool
+		want     byte
+	}{{true, jsonMark}, {false, compressedMark}} {
+		v := replayedResult{Body: body, replayed: tt.replayed}
+		ps, err := dc.ToPayloads(v)
+		require.NoError(t, err)
+		require.Equal(t, tt.want, first(ps.Payloads[0]), "replayed %v", tt.replayed)
+		p, err := dc.ToPayload(v)
+		require.NoError(t, err)
+		require.Equal(t, tt.want, first(p), "replayed %v", tt.replayed)
+		var back replayedResult
+		require.NoError(t, dc.FromPayloads(ps, &back))
+		require.Equal(t, body, back.Body)
+	}
+}
