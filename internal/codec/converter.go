@@ -149,18 +149,15 @@ type Replayed interface {
 	Replayed() bool
 }
 
-// replayedValue reports whether values is one Replayed value that says so.
-func replayedValue(values []any) bool {
-	if len(values) != 1 {
-		return false
-	}
-	r, ok := values[0].(Replayed)
+// replayedValue reports whether value is a Replayed value that says so.
+func replayedValue(value any) bool {
+	r, ok := value.(Replayed)
 	return ok && r.Replayed()
 }
 
 // ToPayload implements converter.DataConverter.
 func (d *dataConverter) ToPayload(value any) (*commonpb.Payload, error) {
-	if d.replaying() || replayedValue([]any{value}) {
+	if d.replaying() || replayedValue(value) {
 		return d.replay.ToPayload(value)
 	}
 	return d.DataConverter.ToPayload(value)
@@ -173,7 +170,7 @@ func (d *dataConverter) ToPayload(value any) (*commonpb.Payload, error) {
 // wherever it goes (only larger), so a command the SDK did send from a replay
 // would lose nothing.
 func (d *dataConverter) ToPayloads(values ...any) (*commonpb.Payloads, error) {
-	if d.replaying() || replayedValue(values) {
+	if d.replaying() || (len(values) == 1 && replayedValue(values[0])) {
 		return d.replay.ToPayloads(values...)
 	}
 	return d.DataConverter.ToPayloads(values...)
