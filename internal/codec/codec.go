@@ -108,6 +108,15 @@ func WriteFormat(n int) Option {
 	return func(c *Codec) { c.format = n }
 }
 
+// FormatProblem says what is wrong with n as a sealed format to write, or ""
+// when WriteFormat takes it.
+func FormatProblem(n int) string {
+	if n == sealedV1 || n == sealedV2 {
+		return ""
+	}
+	return fmt.Sprintf("want %d, or %d while workers released before format %d may run", sealedV2, sealedV1, sealedV2)
+}
+
 // UndecryptableError is Decode's error for a payload it cannot decrypt: one
 // encrypted with a key this codec lacks, with another secret under a key ID it
 // holds, or damaged. None of these is the case's fault; they are the process's.
@@ -168,8 +177,8 @@ func New(keys Keys, opts ...Option) (*Codec, error) {
 	for _, o := range opts {
 		o(c)
 	}
-	if c.format != sealedV1 && c.format != sealedV2 {
-		return nil, fmt.Errorf("codec: sealed format %d: want %d, or %d while workers released before format %d may run", c.format, sealedV2, sealedV1, sealedV2)
+	if p := FormatProblem(c.format); p != "" {
+		return nil, fmt.Errorf("codec: sealed format %d: %s", c.format, p)
 	}
 	return c, nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/caseflow/caseflow/internal/actionlink"
 
 	"github.com/caseflow/caseflow/internal/calendar"
+	"github.com/caseflow/caseflow/internal/codec"
 	"github.com/caseflow/caseflow/workflows"
 )
 
@@ -301,8 +302,10 @@ func (c *Config) check() error {
 			problems = append(problems, fmt.Sprintf("codec.active %q names no key in codec.keys", c.Codec.Active))
 		}
 	}
-	if f := c.Codec.SealedFormat; f != 0 && f != 1 && f != 2 {
-		problems = append(problems, fmt.Sprintf("codec.sealed_format %d: want 2, or 1 while workers released before format 2 may run (0 or unset is 2)", f))
+	if f := c.Codec.SealedFormat; f != 0 {
+		if p := codec.FormatProblem(f); p != "" {
+			problems = append(problems, fmt.Sprintf("codec.sealed_format %d: %s (0 or unset is 2)", f, p))
+		}
 	}
 	if _, err := c.Links.Ring(); err != nil {
 		problems = append(problems, err.Error())
