@@ -307,16 +307,11 @@ func TestDeadlinesCountFromIntakeNotFromTheWorker(t *testing.T) {
 func assertParkedCoroutines(t *testing.T, h *harness, workflowID string) {
 	t.Helper()
 	var trace string
-	parked := func() bool {
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		v, err := h.client.QueryWorkflow(context.Background(), workflowID, "", "__stack_trace")
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&trace))
-		return strings.Count(trace, "coroutine ") == 3
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for !parked() && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	require.Equal(t, 3, strings.Count(trace, "coroutine "), "a parked case keeps its main line and one watcher per deadline:\n%s", trace)
+		require.NoError(c, err)
+		require.NoError(c, v.Get(&trace))
+		assert.Equal(c, 3, strings.Count(trace, "coroutine "), "a parked case keeps its main line and one watcher per deadline:\n%s", trace)
+	}, 20*time.Second, 100*time.Millisecond)
 	assert.NotContains(t, trace, "awaitUntil.func", "no coroutine waits on a timer alone:\n%s", trace)
 }
