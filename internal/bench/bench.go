@@ -303,7 +303,7 @@ func (r *runner) throughput(ctx context.Context, t *Throughput) (map[string][]st
 			perS[f.variant()] = append(perS[f.variant()], s.PerS)
 			samples[f.variant()] = append(samples[f.variant()], s.sample...)
 			t.Runs = append(t.Runs, ThroughputRun{Variant: f.variant(), Cases: s.Cases, PerS: s.PerS})
-			r.progress("throughput %s round %d: %.1f cases/s", f.variant(), round+1, s.PerS)
+			r.progress("throughput %s round %d: %.1f cases/s; slowest case %s", f.variant(), round+1, s.PerS, s.slowest.phases())
 		}
 	}
 	t.CaseflowPerS, t.BaselinePerS, t.CaseflowAPIPerS = mean(perS[variantCaseflow]), mean(perS[variantBaseline]), mean(perS[variantAPI])
@@ -338,7 +338,7 @@ func (r *runner) consultation(ctx context.Context, c *Consultation) error {
 			perS[f.variant()] = append(perS[f.variant()], s.PerS)
 			samples[f.variant()] = append(samples[f.variant()], s.sample...)
 			c.Runs = append(c.Runs, ThroughputRun{Variant: f.variant(), Cases: s.Cases, PerS: s.PerS})
-			r.progress("consultation %s round %d: %.1f cases/s", f.variant(), round+1, s.PerS)
+			r.progress("consultation %s round %d: %.1f cases/s; slowest case %s", f.variant(), round+1, s.PerS, s.slowest.phases())
 		}
 	}
 	c.CaseflowPerS, c.BaselinePerS, c.CaseflowAPIPerS = mean(perS[variantCaseflow]), mean(perS[variantBaseline]), mean(perS[variantAPI])
@@ -357,6 +357,19 @@ func (r *runner) consultation(ctx context.Context, c *Consultation) error {
 	return nil
 }
 
+// offeredRate is the arrival rate of a latency level: load of the saturated
+// rate, but at least minClosed cases in the measured time, so that a variant
+// that stalled in the throughput run (one run on a loaded CI machine closed
+// 0.1 cases/s) leaves the level cases to time; floor says the least rate was
+// taken.
+func offeredRate(load, saturated float64, measure time.Duration) (perS float64, floor bool) {
+	least := minClosed / measure.Seconds()
+	if load*saturated < least {
+		return least, true
+	}
+	return load * saturated, false
+}
+
 // latency measures intake-to-mail times with every variant offered the same
 // arrival rate: a fraction of the slowest variant's saturation rate.
 func (r *runner) latency(ctx context.Context, l *Latency, t *Throughput) error {
@@ -366,7 +379,11 @@ func (r *runner) latency(ctx context.Context, l *Latency, t *Throughput) error {
 	}
 	warmup := min(r.o.Warmup, time.Second)
 	for _, load := range loads {
-		lvl := LatencyLevel{Load: load, RatePerS: load * saturated}
+		lvl := LatencyLevel{Load: load}
+		lvl.RatePerS, lvl.Floor = offeredRate(load, saturated, r.o.Duration)
+		if lvl.Floor {
+			r.progress("latency @%.0f%%: %.0f%% of %.2f cases/s would time fewer than %d cases in %s: offered %.2f/s", load*100, load*100, saturated, minClosed, r.o.Duration, lvl.RatePerS)
+		}
 		toMail := map[string][]time.Duration{}
 		for round := range r.o.Rounds {
 			for _, f := range inOrder(round, r.flows()) {

@@ -160,6 +160,7 @@ func driveConsultation(ctx context.Context, f flow, key string) (caseTimes, erro
 	if t.caseID, err = f.open(ctx, key); err != nil {
 		return t, err
 	}
+	t.answered = time.Now()
 	if err := sendWhenLegal(ctx, f, t.caseID, eventRegistered); err != nil {
 		return t, err
 	}

@@ -232,9 +232,28 @@ func (f apiFlow) post(ctx context.Context, path, role, key string, body []byte, 
 // caseTimes are the moments of one case's run.
 type caseTimes struct {
 	caseID string
-	// opened is when the intake request was sent; handed when the engineer's
-	// mail reached the mailer; closed when the close event was applied.
-	opened, handed, closed time.Time
+	// opened is when the intake request was sent; answered when the intake
+	// was answered; handed when the engineer's mail reached the mailer;
+	// decided when the verdict was applied; closed when the close event was.
+	opened, answered, handed, decided, closed time.Time
+}
+
+// phases says how long each step of the case took, each from the step before
+// it (steps a flow has not got are left out), for the progress report of a
+// run's slowest case.
+func (t caseTimes) phases() string {
+	out := fmt.Sprintf("%s in all", t.closed.Sub(t.opened).Round(time.Millisecond))
+	prev := t.opened
+	for _, s := range []struct {
+		name string
+		at   time.Time
+	}{{"intake answered", t.answered}, {"engineer's mail", t.handed}, {"verdict applied", t.decided}, {"last event applied", t.closed}} {
+		if !s.at.IsZero() {
+			out += fmt.Sprintf(", %s +%s", s.name, s.at.Sub(prev).Round(time.Millisecond))
+			prev = s.at
+		}
+	}
+	return out
 }
 
 // driver is a flow whose cases are not the PLC cases runCase drives.
@@ -261,12 +280,14 @@ func runCase(ctx context.Context, f flow, p *probe, key string) (caseTimes, erro
 	if t.caseID, err = f.open(ctx, key); err != nil {
 		return t, err
 	}
+	t.answered = time.Now()
 	if t.handed, err = p.wait(ctx, t.caseID); err != nil {
 		return t, fmt.Errorf("case %s: the engineer's mail never came: %w", t.caseID, err)
 	}
 	if err := sendWhenLegal(ctx, f, t.caseID, eventVerdict); err != nil {
 		return t, err
 	}
+	t.decided = time.Now()
 	if err := f.send(ctx, t.caseID, eventClose); err != nil {
 		return t, err
 	}

@@ -115,6 +115,10 @@ type LatencyLevel struct {
 	// arrivals skipped because too many cases were open.
 	Samples int `json:"samples_per_variant"`
 	Dropped int `json:"dropped"`
+	// Floor is set when Load of the saturation rate was too few cases to
+	// time and RatePerS is the least rate that times some (minClosed in the
+	// measured time): the load is then more than Load.
+	Floor bool `json:"floor,omitempty"`
 }
 
 // Ceiling is the throughput the disk allows: the commit rate over the commits a
@@ -237,6 +241,9 @@ func rows(rep Report) []row {
 		add(m, "throughput, HTTP API", perSStr(t.CaseflowAPIPerS), perSStr(t.BaselinePerS), t.APIRatio, true, true)
 		for _, l := range r.Latency.Levels {
 			at := fmt.Sprintf("@%.0f%% (%.1f/s, n=%d)", l.Load*100, l.RatePerS, l.Samples)
+			if l.Floor {
+				at = fmt.Sprintf("@floor (%.1f/s, n=%d)", l.RatePerS, l.Samples)
+			}
 			// A p99 of fewer than minP99Samples cases rests on one or two of them: it
 			// is shown but does not compete for the furthest figure.
 			solid := l.Samples >= minP99Samples

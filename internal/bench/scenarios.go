@@ -56,6 +56,9 @@ type saturation struct {
 	Driven int
 	// sample are workflow IDs of cases closed in the measured window.
 	sample []string
+	// slowest is the case that took longest from its intake to its close: a
+	// run far below its usual rate says in the progress where it waited.
+	slowest caseTimes
 }
 
 // minClosed is the fewest closed cases a saturation run measures: on a machine
@@ -98,6 +101,9 @@ func (h *harness) saturate(ctx context.Context, f flow, k *keys, inFlight int, w
 					}
 				default:
 					res.Driven++
+					if t.closed.Sub(t.opened) > res.slowest.closed.Sub(res.slowest.opened) {
+						res.slowest = t
+					}
 					if !t.closed.Before(from) {
 						closed = append(closed, t.closed)
 						if len(res.sample) < 20 {
