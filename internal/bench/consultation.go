@@ -134,7 +134,7 @@ func (f baselineConsultationFlow) workflowID(caseID string) string {
 }
 
 func (f baselineConsultationFlow) open(ctx context.Context, key string) (string, error) {
-	_, err := f.h.bl.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: f.workflowID(key), TaskQueue: BaselineTaskQueue},
+	_, err := f.h.bl.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: f.workflowID(key), TaskQueue: BaselineTaskQueue, EnableEagerStart: true},
 		BaselineConsultationWorkflow, BaselineConsultationInput{CaseID: key, Intake: consultationIntake()})
 	if err != nil {
 		return "", fmt.Errorf("unable to open baseline consultation %s: %w", key, err)

@@ -131,6 +131,9 @@ func (f baselineFlow) open(ctx context.Context, key string) (string, error) {
 	_, err := f.h.bl.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:        f.workflowID(key),
 		TaskQueue: BaselineTaskQueue,
+		// Eager, as caseflow's cases start (cases.Starter): the comparison
+		// is of the workflows, not of the start's path.
+		EnableEagerStart: true,
 	}, BaselineWorkflow, BaselineInput{CaseID: key, Intake: benchIntake()})
 	if err != nil {
 		return "", fmt.Errorf("unable to open baseline case %s: %w", key, err)

@@ -102,6 +102,11 @@ func (s *Starter) StartCase(ctx context.Context, ct *workflows.CaseType, meta wo
 			workflows.SearchCaseState.ValueSet(ct.Machine.Initial),
 		),
 		Memo: map[string]any{"title": ct.Memo(intake), MemoIntakeHash: sum},
+		// Where a worker of the case types runs in this process (caseflow
+		// dev, serve with the worker), Temporal hands the case's first
+		// workflow task back with the start: the intake's letters leave
+		// without a trip through matching. Elsewhere it starts as before.
+		EnableEagerStart: true,
 	}, ct.Name, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {

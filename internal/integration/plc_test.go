@@ -193,8 +193,15 @@ func assertSlimHistory(t *testing.T, h *harness, wid string) {
 // the request first.
 func assertIntakeAtOnce(t *testing.T, h *harness, wid string) {
 	t.Helper()
+	events := h.history(wid, "")
+	require.NotEmpty(t, events)
+	// The API and the worker share the client here, as in caseflow dev: the
+	// server hands the first workflow task back with the start (eager start),
+	// so the intake's letters are not queued through matching first.
+	assert.True(t, events[0].GetWorkflowExecutionStartedEventAttributes().GetEagerExecutionAccepted(),
+		"the case starts eagerly on the worker of the process that opened it")
 	var scheduled []*historypb.ActivityTaskScheduledEventAttributes
-	for _, ev := range h.history(wid, "") {
+	for _, ev := range events {
 		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
 			scheduled = append(scheduled, a)
 		}
