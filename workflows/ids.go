@@ -16,8 +16,8 @@ const (
 	UpdateEvent = "event"
 	// QueryView returns the case's CaseView.
 	QueryView = "view"
-	// QueryState returns the case's state, a string: what an intake's answer
-	// shows, without building and sealing the whole view.
+	// QueryState returns the case's state, a string: what the answer to an
+	// intake sent again shows, without building and sealing the whole view.
 	QueryState = "state"
 )
 

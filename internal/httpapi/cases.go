@@ -62,15 +62,19 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, caller auth.Ca
 	if err != nil {
 		return err
 	}
-	code := http.StatusOK
-	if opened.Created {
-		code = http.StatusCreated
-	}
-	state := opened.State
-	qctx, qcancel := context.WithTimeout(r.Context(), stateQueryTimeout)
-	defer qcancel()
-	if now, err := s.caseState(qctx, opened.WorkflowID); err == nil && now != "" {
-		state = now
+	// A new case answers with the state it opens in: the answer waits for
+	// Temporal's record of the start, not for a worker to run the case's
+	// first task (at 32 intakes at once that took seconds). The same key
+	// again finds a case that may have gone far since: it answers where the
+	// case stands now, by the state query.
+	code, state := http.StatusCreated, opened.State
+	if !opened.Created {
+		code = http.StatusOK
+		qctx, qcancel := context.WithTimeout(r.Context(), stateQueryTimeout)
+		defer qcancel()
+		if now, err := s.caseState(qctx, opened.WorkflowID); err == nil && now != "" {
+			state = now
+		}
 	}
 	w.Header().Set("Location", "/v1/cases/"+opened.ID)
 	writeJSON(w, code, openedCase{ID: opened.ID, Type: opened.Type, State: state, WorkflowID: opened.WorkflowID})

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/caseflow/caseflow/internal/cases"
+	sm "github.com/caseflow/caseflow/statemachines"
 	"github.com/caseflow/caseflow/workflows"
 )
 
@@ -106,23 +107,34 @@ func TestIdempotencyKeyIsPrintableASCII(t *testing.T) {
 	}
 }
 
-// TestIntakeAnswersWithTheStateQuery: an intake's answer reads where the case
-// stands with the light state query, not the whole view; a worker that does
-// not know that query yet answers with the view.
+// TestIntakeAnswersWithTheStateQuery: a new case's answer is the state it
+// opens in, with no query (the worker need not have run it yet); the same key
+// again reads where the case stands with the light state query, not the
+// whole view, and a worker that does not know that query yet answers with
+// the view.
 func TestIntakeAnswersWithTheStateQuery(t *testing.T) {
 	api, ft := newFakeAPI(t, nil)
-	w := serve(api, "POST", "/v1/cases", bearer("operator"), withPLC(t, func(map[string]any) {}), IdempotencyKeyHeader, "state-"+uuid.NewString())
+	key := "state-" + uuid.NewString()
+	w := serve(api, "POST", "/v1/cases", bearer("operator"), withPLC(t, func(map[string]any) {}), IdempotencyKeyHeader, key)
 	require.Equal(t, http.StatusCreated, w.Code, "%.500s", w.Body)
 	var opened openedCase
 	mustDecodeStrict(t, w.Body.Bytes(), &opened)
-	assert.Equal(t, "fake", opened.State)
+	assert.Equal(t, sm.PLCIntake, opened.State, "the state a PLC case opens in")
+	ft.mu.Lock()
+	assert.Empty(t, ft.queries, "a new case is not queried")
+	ft.mu.Unlock()
+
+	w = serve(api, "POST", "/v1/cases", bearer("operator"), withPLC(t, func(map[string]any) {}), IdempotencyKeyHeader, key)
+	require.Equal(t, http.StatusOK, w.Code, "%.500s", w.Body)
+	mustDecodeStrict(t, w.Body.Bytes(), &opened)
+	assert.Equal(t, "fake", opened.State, "where the case stands now")
 	ft.mu.Lock()
 	assert.Equal(t, []string{workflows.QueryState}, ft.queries, "one state query, no view")
 	ft.queries, ft.noStateQuery = nil, true
 	ft.mu.Unlock()
 
-	w = serve(api, "POST", "/v1/cases", bearer("operator"), withPLC(t, func(map[string]any) {}), IdempotencyKeyHeader, "state-"+uuid.NewString())
-	require.Equal(t, http.StatusCreated, w.Code, "%.500s", w.Body)
+	w = serve(api, "POST", "/v1/cases", bearer("operator"), withPLC(t, func(map[string]any) {}), IdempotencyKeyHeader, key)
+	require.Equal(t, http.StatusOK, w.Code, "%.500s", w.Body)
 	mustDecodeStrict(t, w.Body.Bytes(), &opened)
 	assert.Equal(t, "fake", opened.State, "the view's state")
 	ft.mu.Lock()

@@ -38,8 +38,9 @@ const MaxBodyBytes = 1 << 20
 const (
 	// callTimeout bounds reads: describe, query, list.
 	callTimeout = 10 * time.Second
-	// stateQueryTimeout bounds the state query of an intake answer, which falls
-	// back to the initial state.
+	// stateQueryTimeout bounds the state query of the answer to an intake
+	// sent again (a case already opened), which falls back to the initial
+	// state.
 	stateQueryTimeout = 2 * time.Second
 	// updateTimeout bounds an event, which waits for the case to apply it.
 	updateTimeout = 30 * time.Second
