@@ -62,6 +62,17 @@ type CaseType struct {
 	newInput     func(meta CaseMeta, intake any, env any) any
 }
 
+// WorkflowTaskPollers is how a worker of the case types polls for workflow
+// tasks: autoscaled, with pollers of its own for the task queue beside those
+// of its sticky queue. The SDK's default pollers share both queues and, while
+// the sticky queue reports a backlog, poll only it: a query of a closed case
+// (the view an event that closes it answers with) and a case started
+// elsewhere wait on the task queue until that backlog is gone, seconds at
+// saturation.
+func WorkflowTaskPollers() worker.PollerBehavior {
+	return worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{})
+}
+
 // Register registers every case type's workflow (named after the type) and the
 // activities with a worker.
 func Register(r worker.Registry, acts *activities.Activities) {

@@ -266,8 +266,9 @@ func (r *runtime) startWorker(namespace string, cdc *codec.Codec, ring *eventsig
 // before the case sees the event (eventsig.WorkerInterceptor).
 func newWorker(c client.Client, st *store.Store, tr mail.Transport, cfg *config.Config, ring *eventsig.Ring) (worker.Worker, error) {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{
-		WorkerStopTimeout: workerStopTimeout,
-		Interceptors:      []interceptor.WorkerInterceptor{eventsig.WorkerInterceptor(ring, time.Now)},
+		WorkerStopTimeout:          workerStopTimeout,
+		Interceptors:               []interceptor.WorkerInterceptor{eventsig.WorkerInterceptor(ring, time.Now)},
+		WorkflowTaskPollerBehavior: workflows.WorkflowTaskPollers(),
 	})
 	links, err := cfg.Links.Ring()
 	if err != nil {

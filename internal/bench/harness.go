@@ -97,15 +97,16 @@ func startHarness(ctx context.Context, dir, synchronous string, o *Options) (_ *
 		return nil, fmt.Errorf("unable to dial temporal: %w", err)
 	}
 
-	// Both workers run with the options `caseflow dev` uses: the defaults, and
+	// Both workers run with the options `caseflow dev` uses: its pollers, and
 	// its workflow cache (sized by devserver.Start above).
-	cw := worker.New(h.cf, workflows.TaskQueue, worker.Options{})
+	wo := worker.Options{WorkflowTaskPollerBehavior: workflows.WorkflowTaskPollers()}
+	cw := worker.New(h.cf, workflows.TaskQueue, wo)
 	workflows.Register(cw, &activities.Activities{
 		Mail:    &Mailer{Latency: latency, probe: h.probe},
 		Records: &Records{Latency: latency},
 		From:    h.cfg.Mail.From,
 	})
-	bw := worker.New(h.bl, BaselineTaskQueue, worker.Options{})
+	bw := worker.New(h.bl, BaselineTaskQueue, wo)
 	bw.RegisterWorkflowWithOptions(Baseline, workflow.RegisterOptions{Name: BaselineWorkflow})
 	bw.RegisterWorkflowWithOptions(BaselineConsultation, workflow.RegisterOptions{Name: BaselineConsultationWorkflow})
 	bw.RegisterActivity(&BaselineActivities{Latency: latency, probe: h.probe})

@@ -71,7 +71,7 @@ func newHarness(t testing.TB) *harness {
 // startWorker starts a worker on c with the harness's store and SMTP server.
 func (h *harness) startWorker(c client.Client) worker.Worker {
 	h.t.Helper()
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkflowTaskPollerBehavior: workflows.WorkflowTaskPollers()})
 	acts := &activities.Activities{Mail: mail.New(h.store, h.mail, h.cfg.Mail.From, time.Now), Records: h.store, From: h.cfg.Mail.From,
 		Cases: &cases.Starter{Client: c, Settings: h.cfg.Settings}, SMS: h.store, Helpdesk: h.store}
 	if h.links != nil {
