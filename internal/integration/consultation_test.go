@@ -93,7 +93,12 @@ func TestConsultationThroughTheAPI(t *testing.T) {
 		"customer": map[string]any{"email": "orlova@example.com"}, "brand": "Haier", "category": "washing_machine",
 		"original_sr": sr.Number, "ticket_url": "https://secure.usedesk.ru/tickets/149421403",
 	})
-	view = h.waitState(chat, "in_contact")
+	h.waitState(chat, "in_contact")
+	// The contact's state comes first, then the lookup of its request.
+	view = h.waitView(chat, 30*time.Second, "the looked-up request", func(v map[string]any) bool {
+		d, _ := v["data"].(map[string]any)
+		return d["request"] != nil
+	})
 	assert.Equal(t, true, view["data"].(map[string]any)["request"].(map[string]any)["found"])
 	status, out = h.call("POST", "/v1/cases/"+chat+"/events", "operator", map[string]any{"event": "registered", "data": map[string]any{
 		"model": "HW80", "l3": "Статус заявки", "description": "чат, тикет https://secure.usedesk.ru/tickets/149421403"}})
