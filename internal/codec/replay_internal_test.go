@@ -24,11 +24,8 @@ func TestReplaySealsUncompressed(t *testing.T) {
 	require.NoError(t, err)
 	open := func(p *commonpb.Payload) []byte {
 		t.Helper()
-		id, sealed, header, err := opening(p)
-		require.NoError(t, err)
+		id, plain := sealedPlain(t, c, p)
 		require.Equal(t, "k1", id)
-		plain, err := c.aeads[id].Open(nil, nil, sealed, header)
-		require.NoError(t, err)
 		return plain
 	}
 
@@ -62,10 +59,7 @@ func TestReplayedValueSealsUncompressed(t *testing.T) {
 	body := strings.Repeat("Технику не перемещать, не разбирать, не отмывать. ", 20)
 	first := func(p *commonpb.Payload) byte {
 		t.Helper()
-		id, sealed, header, err := opening(p)
-		require.NoError(t, err)
-		plain, err := c.aeads[id].Open(nil, nil, sealed, header)
-		require.NoError(t, err)
+		_, plain := sealedPlain(t, c, p)
 		return plain[0]
 	}
 	dc := DataConverter(c)
@@ -84,4 +78,15 @@ func TestReplayedValueSealsUncompressed(t *testing.T) {
 		require.NoError(t, dc.FromPayloads(ps, &back))
 		require.Equal(t, body, back.Body)
 	}
+}
+
+// sealedPlain opens a sealed payload with c's key and returns the key's ID
+// and what was sealed: its first byte says whether it was compressed.
+func sealedPlain(t *testing.T, c *Codec, p *commonpb.Payload) (string, []byte) {
+	t.Helper()
+	id, sealed, header, err := opening(p)
+	require.NoError(t, err)
+	plain, err := c.aeads[id].Open(nil, nil, sealed, header)
+	require.NoError(t, err)
+	return id, plain
 }
