@@ -241,11 +241,14 @@ type caseTimes struct {
 	opened, answered, handed, decided, closed time.Time
 }
 
+// took is the case's time from its intake request to its last event.
+func (t caseTimes) took() time.Duration { return t.closed.Sub(t.opened) }
+
 // phases says how long each step of the case took, each from the step before
 // it (steps a flow has not got are left out), for the progress report of a
 // run's slowest case.
 func (t caseTimes) phases() string {
-	out := fmt.Sprintf("%s in all", t.closed.Sub(t.opened).Round(time.Millisecond))
+	out := fmt.Sprintf("%s in all", t.took().Round(time.Millisecond))
 	prev := t.opened
 	for _, s := range []struct {
 		name string

@@ -101,7 +101,7 @@ func (h *harness) saturate(ctx context.Context, f flow, k *keys, inFlight int, w
 					}
 				default:
 					res.Driven++
-					if t.closed.Sub(t.opened) > res.slowest.closed.Sub(res.slowest.opened) {
+					if t.took() > res.slowest.took() {
 						res.slowest = t
 					}
 					if !t.closed.Before(from) {
